@@ -1,0 +1,40 @@
+/**
+ * What doctor reports. `--json` prints VerifyReport as is: CI scripts read these keys, so extend
+ * them, never rename them.
+ */
+export type StaticCheckId =
+  | 'integrity'
+  | 'manifest'
+  | 'layout'
+  | 'appledouble'
+  | 'paths'
+  | 'platform'
+  | 'glibc'
+  | 'node-abi'
+  | 'limits';
+export type BootCheckId = 'boot' | 'native-load' | 'prediction';
+export type CheckId = StaticCheckId | BootCheckId;
+
+export interface CheckResult {
+  id: CheckId;
+  /** true pass, false fail, null skipped. */
+  ok: boolean | null;
+  /** One line: what passed, or what failed and how to fix it. */
+  message: string;
+  /** Further lines (each violation, each offending entry), shown indented and in JUnit. */
+  details?: string[];
+}
+
+export interface TarballReport {
+  file: string;
+  /** false when any check failed (skips do not fail). */
+  ok: boolean;
+  checks: CheckResult[];
+  /** Set when the tarball could not be read at all (exit 2). */
+  error?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  tarballs: TarballReport[];
+}
