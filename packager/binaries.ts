@@ -1,0 +1,75 @@
+/**
+ * Every native binary of the assembled release, scanned once with abi-gate and then used three
+ * ways: foreign binaries (other OS, other arch, musl), the policy gate, and the manifest's `abi`.
+ */
+import { scanFile } from '../abi-gate/scan-file.js';
+import { compareVersions, effectiveVersion } from '../abi-gate/requirements.js';
+import type { ScanEntry, ScannedFile } from '../abi-gate/types.js';
+import type { ManifestCulprit, TargetArch } from './manifest-types.js';
+import type { ServerTree } from './tree.js';
+
+export const TARGET_MACHINE: Readonly<Record<TargetArch, string>> = { x64: 'x86_64', arm64: 'aarch64' };
+
+export function isScanned(entry: ScanEntry): entry is ScannedFile {
+  return !('error' in entry && typeof entry.error === 'string');
+}
+
+/** Scans every file of the tree; entries carry tree-relative paths. */
+export function scanTree(tree: ServerTree): ScanEntry[] {
+  const entries: ScanEntry[] = [];
+  for (const [path, node] of tree.files()) {
+    const entry = scanFile(node.source);
+    if (entry !== null) entries.push({ ...entry, path });
+  }
+  return entries;
+}
+
+/** Why a binary cannot run on a glibc Linux of `arch`, or null when it can (or is unreadable). */
+export function foreignReason(entry: ScanEntry, arch: TargetArch): string | null {
+  const machine = entry.machine ?? 'unknown';
+  if (entry.format === 'macho') return `Mach-O ${machine} (macOS)`;
+  if (entry.format === 'pe') return `PE ${machine} (Windows)`;
+  if (entry.format !== 'elf' || !isScanned(entry)) return null;
+  if (machine !== TARGET_MACHINE[arch]) return `ELF ${machine}, not ${TARGET_MACHINE[arch]}`;
+  if (entry.libc === 'musl') return 'ELF linked against musl, not glibc';
+  return null;
+}
+
+export interface AbiSummary {
+  minGlibc: string | null;
+  minGlibcxx: string | null;
+  minCxxabi: string | null;
+  culprits: Record<string, ManifestCulprit[]>;
+}
+
+const FAMILIES = [
+  ['GLIBC', 'minGlibc'],
+  ['GLIBCXX', 'minGlibcxx'],
+  ['CXXABI', 'minCxxabi'],
+] as const;
+
+/** Per family the highest version any file needs, and the symbols of the files that need it. */
+export function abiSummary(entries: readonly ScanEntry[]): AbiSummary {
+  const summary: AbiSummary = { minGlibc: null, minGlibcxx: null, minCxxabi: null, culprits: {} };
+  const scanned = entries.filter(isScanned).filter((entry) => entry.format === 'elf');
+  for (const [family, key] of FAMILIES) {
+    let highest: string | null = null;
+    for (const entry of scanned) {
+      const version = entry.requires[family];
+      if (version !== undefined && (highest === null || compareVersions(version, highest) > 0)) highest = version;
+    }
+    summary[key] = highest;
+    if (highest === null) continue;
+    const culprits: ManifestCulprit[] = [];
+    for (const entry of scanned) {
+      if (entry.requires[family] === undefined || compareVersions(entry.requires[family] as string, highest) !== 0) continue;
+      for (const culprit of entry.culprits) {
+        const version = effectiveVersion(culprit.version);
+        if (version?.family === family && compareVersions(version.version, highest) === 0) culprits.push({ ...culprit, path: entry.path });
+      }
+    }
+    culprits.sort((a, b) => (a.path === b.path ? String(a.symbol).localeCompare(String(b.symbol)) : a.path < b.path ? -1 : 1));
+    summary.culprits[family] = culprits;
+  }
+  return summary;
+}

@@ -1,0 +1,38 @@
+/**
+ * The one place the manifest schema lives: packager writes manifests through it and doctor
+ * validates them with it. The JSON Schema is published beside this file.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Manifest } from './manifest-types.js';
+
+export type { Manifest, ManifestCulprit, ManifestFile, TargetArch } from './manifest-types.js';
+
+/** Path of `manifest.schema.json` (beside the compiled module in dist/ as in the source tree). */
+export const MANIFEST_SCHEMA_PATH = fileURLToPath(new URL('./manifest.schema.json', import.meta.url));
+
+export type ManifestValidation = { ok: true; manifest: Manifest } | { ok: false; errors: string[] };
+
+let validator: ValidateFunction | null = null;
+
+function compiled(): ValidateFunction {
+  if (validator === null) {
+    const schema = JSON.parse(readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, allowUnionTypes: true }).compile(schema);
+  }
+  return validator;
+}
+
+/** Checks a parsed manifest against the schema; each error names the JSON pointer at fault. */
+export function validateManifest(value: unknown): ManifestValidation {
+  const validate = compiled();
+  if (validate(value)) return { ok: true, manifest: value as Manifest };
+  const errors = (validate.errors ?? []).map((error) => `${error.instancePath === '' ? '/' : error.instancePath} ${error.message ?? 'is invalid'}`);
+  return { ok: false, errors: [...new Set(errors)] };
+}
+
+/** The manifest's name for a release: `<name>-<commit>-linux-<arch>`. */
+export function releaseBaseName(name: string, commit: string, arch: string): string {
+  return `${name}-${commit}-linux-${arch}`;
+}

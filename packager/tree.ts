@@ -1,0 +1,169 @@
+/**
+ * The release as a tree of paths, assembled from the server folder and the overlays before a
+ * single byte is packed. Files stay where they are on disk (`source`); only generated files are
+ * written to the staging folder.
+ */
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { ToolError } from '../abi-gate/errors.js';
+
+export type TreeNode =
+  | { type: 'directory' }
+  | { type: 'file'; source: string; size: number; executable: boolean }
+  | { type: 'symlink'; target: string };
+
+/** What was left out because macOS put it there: counted for the report. */
+export interface StrippedCounts {
+  appleDouble: number;
+  macosx: number;
+  dsStore: number;
+  /** Tar entries whose pax header carried LIBARCHIVE.xattr.* / SCHILY.xattr.* keys. */
+  xattrHeaders: number;
+}
+
+export function emptyStripped(): StrippedCounts {
+  return { appleDouble: 0, macosx: 0, dsStore: 0, xattrHeaders: 0 };
+}
+
+export function strippedTotal(counts: StrippedCounts): number {
+  return counts.appleDouble + counts.macosx + counts.dsStore + counts.xattrHeaders;
+}
+
+/** Classifies macOS litter by path; counts it and returns true when the path must be left out. */
+export function isMacJunk(path: string, counts: StrippedCounts): boolean {
+  const parts = path.split('/');
+  const base = parts[parts.length - 1] ?? '';
+  if (parts.includes('__MACOSX')) counts.macosx++;
+  else if (base.startsWith('._')) counts.appleDouble++;
+  else if (base === '.DS_Store') counts.dsStore++;
+  else return false;
+  return true;
+}
+
+export function hasXattrKeys(pax: Record<string, string>): boolean {
+  return Object.keys(pax).some((key) => key.startsWith('LIBARCHIVE.xattr.') || key.startsWith('SCHILY.xattr.'));
+}
+
+/** A symlink target resolved against the link's folder, or null when it leaves the root. */
+export function resolveInside(linkPath: string, target: string): string | null {
+  if (target.startsWith('/') || target.includes('\0')) return null;
+  const resolved = posix.normalize(posix.join(posix.dirname(linkPath), target));
+  if (resolved === '..' || resolved.startsWith('../')) return null;
+  return resolved;
+}
+
+export class ServerTree {
+  private readonly nodes = new Map<string, TreeNode>();
+
+  get(path: string): TreeNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  has(path: string): boolean {
+    return this.nodes.has(path);
+  }
+
+  /** Adds or replaces a node, creating its parent folders. */
+  set(path: string, node: TreeNode): void {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      const existing = this.nodes.get(parent);
+      if (existing === undefined) this.nodes.set(parent, { type: 'directory' });
+      else if (existing.type !== 'directory') {
+        throw new ToolError('TREE_CONFLICT', `${path} cannot be placed: ${parent} is a ${existing.type}, not a folder`, {
+          hint: 'lay overlays out by path relative to the server root',
+        });
+      }
+    }
+    this.nodes.set(path, node);
+  }
+
+  /** Removes a node and everything below it. */
+  delete(path: string): void {
+    this.nodes.delete(path);
+    const prefix = `${path}/`;
+    for (const key of [...this.nodes.keys()]) if (key.startsWith(prefix)) this.nodes.delete(key);
+  }
+
+  /** Removes a node and then each parent folder it leaves empty (a pruned prebuild's folder). */
+  deleteWithEmptyParents(path: string): void {
+    this.delete(path);
+    const parts = path.split('/');
+    for (let i = parts.length - 1; i > 0; i--) {
+      const parent = parts.slice(0, i).join('/');
+      const prefix = `${parent}/`;
+      for (const key of this.nodes.keys()) if (key.startsWith(prefix)) return;
+      this.nodes.delete(parent);
+    }
+  }
+
+  /** Every path in archive order: a folder, then its children sorted by bytes (GNU tar --sort=name). */
+  sortedPaths(): string[] {
+    const keyed = [...this.nodes.keys()].map((path) => ({ path, parts: path.split('/').map((part) => Buffer.from(part)) }));
+    keyed.sort((a, b) => {
+      const n = Math.min(a.parts.length, b.parts.length);
+      for (let i = 0; i < n; i++) {
+        const order = Buffer.compare(a.parts[i] as Buffer, b.parts[i] as Buffer);
+        if (order !== 0) return order;
+      }
+      return a.parts.length - b.parts.length;
+    });
+    return keyed.map((entry) => entry.path);
+  }
+
+  *files(): Generator<[string, Extract<TreeNode, { type: 'file' }>]> {
+    for (const [path, node] of this.nodes) if (node.type === 'file') yield [path, node];
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+}
+
+export interface WalkOptions {
+  /** What the folder is called in messages (`--server`, `--native`). */
+  label: string;
+  stripped: StrippedCounts;
+  allowSymlinks: boolean;
+}
+
+/**
+ * Reads a folder into `tree` (paths relative to `root`). Refuses what could not be installed
+ * safely: a symlink leaving the folder, devices, FIFOs, sockets.
+ */
+export async function walkFolder(root: string, tree: ServerTree, options: WalkOptions): Promise<void> {
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const names = await readdir(dir);
+    for (const name of names) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      if (isMacJunk(path, options.stripped)) continue;
+      const abs = join(dir, name);
+      const stats = await lstat(abs);
+      if (stats.isDirectory()) {
+        tree.set(path, { type: 'directory' });
+        await walk(abs, path);
+      } else if (stats.isFile()) {
+        tree.set(path, { type: 'file', source: abs, size: stats.size, executable: (stats.mode & 0o111) !== 0 });
+      } else if (stats.isSymbolicLink()) {
+        const target = await readlink(abs);
+        if (!options.allowSymlinks) {
+          throw new ToolError('UNSAFE_SYMLINK', `${options.label} ${abs} is a symlink; overlays must hold regular files`, {
+            hint: 'copy the file itself into the overlay',
+          });
+        }
+        if (resolveInside(path, target) === null) {
+          throw new ToolError('UNSAFE_SYMLINK', `${options.label} ${abs} is a symlink to ${target}, outside ${root}`, {
+            hint: 'replace it with the file it points to or a relative link inside the server',
+          });
+        }
+        tree.set(path, { type: 'symlink', target });
+      } else {
+        throw new ToolError('UNSUPPORTED_FILE', `${options.label} ${abs} is a device, FIFO or socket`, {
+          hint: 'remove it from the server folder',
+        });
+      }
+    }
+  };
+  await walk(root, '');
+}
