@@ -1,0 +1,204 @@
+import type Docker from 'dockerode';
+import createDebug from 'debug';
+import { predictLoad, type LoadPrediction } from '../../abi-gate/predict.js';
+import type { ScannedFile } from '../../abi-gate/types.js';
+import type { CheckResult } from '../report-types.js';
+import { BootContainer, newRunId, parkIfInterrupted } from './container.js';
+import { connectEngine } from './engine.js';
+import { execIn } from './exec.js';
+import { ensureImage } from './image.js';
+import { installTarball, pickServerBin } from './install.js';
+import { ADDON_LOADER_JS, INSPECT_SCRIPT, parseAddonLoads, parseInspect, type AddonVerdict } from './inspect-script.js';
+import { bootCheck, isLoaderError, nativeLoadCheck, predictionCheck, type NativeVerdict } from './checks.js';
+import { readRuntime, type RuntimeFacts } from './runtime.js';
+import { scanInstall, type InstallScan } from './scan.js';
+import { DEFAULT_SERVER_ARGS, probeVersion, startServer, type Probe, type ServerStart } from './server.js';
+
+const debug = createDebug('remote-ai:doctor:boot');
+
+export interface BootOptions {
+  /** Any image; default: the CentOS 7 image built from docker/centos7. */
+  image?: string;
+  dockerfileDir?: string;
+  serverArgs?: string[];
+  /** Extra `NAME=value` environment of the server. */
+  serverEnv?: string[];
+  startTimeoutMs?: number;
+  /** Installs into bin/<commit> directly; else product.json's commit is used. */
+  commit?: string;
+  /** A connected client (tests, verify); else one is made from DOCKER_HOST. */
+  docker?: Docker;
+  runId?: string;
+  labels?: Record<string, string>;
+  /** The static scan when the caller already has it (verify's single pass). */
+  scan?: InstallScan;
+}
+
+export interface BootTimings {
+  totalMs: number;
+  /** Building (or pulling) the image; near zero once it is cached. */
+  prepareMs: number;
+  /** From starting the launcher to its listening line: the server's own start-up. */
+  serverStartMs: number;
+  /** Everything else a boot costs: scan, container, copy, extract, probes, loads, cleanup. */
+  overheadMs: number;
+}
+
+export interface BootResult {
+  tarball: string;
+  image: string;
+  runId: string;
+  checks: CheckResult[];
+  runtime: RuntimeFacts | null;
+  native: NativeVerdict[];
+  predictions: LoadPrediction[];
+  server: ServerStart | null;
+  probe: Probe | null;
+  timings: BootTimings;
+}
+
+/** Files a loader of this platform can be asked about: the node binary's arch, not musl, dynamic. */
+function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; skipped: ScannedFile[] } {
+  const machine = files.find((f) => f.path === 'node')?.machine ?? 'x86_64';
+  const targets: ScannedFile[] = [];
+  const skipped: ScannedFile[] = [];
+  for (const file of files) {
+    const loadable =
+      file.machine === machine && file.libc !== 'musl' && file.libc !== 'static' &&
+      (file.elfType === 'shared' || file.elfType === 'executable');
+    (loadable ? targets : skipped).push(file);
+  }
+  return { targets, skipped };
+}
+
+/**
+ * Boots one tarball in a fresh container: installs it as the IDE's resolver does, starts the
+ * server and asks it for /version, has the container's loader judge every ELF file, and compares
+ * that with abi-gate's prediction for the container's runtime. The container is removed whatever
+ * happens. Throws ToolError for a missing engine or image (exit 2); failures of the tarball are
+ * check results.
+ */
+export async function bootTarball(tarball: string, options: BootOptions = {}): Promise<BootResult> {
+  try {
+    return await bootOnce(tarball, options);
+  } catch (error) {
+    await parkIfInterrupted();
+    throw error;
+  }
+}
+
+async function bootOnce(tarball: string, options: BootOptions): Promise<BootResult> {
+  const began = performance.now();
+  const docker = options.docker ?? (await connectEngine());
+  const runId = options.runId ?? newRunId();
+  const image = await ensureImage(docker, {
+    ...(options.image === undefined ? {} : { image: options.image }),
+    ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),
+  });
+  const imageReady = performance.now();
+  // The static scan reads the tarball on the host while the container copies and extracts it.
+  const scanning = options.scan === undefined ? scanInstall(tarball) : Promise.resolve(options.scan);
+  scanning.catch(() => undefined);
+
+  await using box = await BootContainer.create(docker, { image, runId, ...(options.labels === undefined ? {} : { labels: options.labels }) });
+  const installed = await installTarball(box, tarball, options.commit);
+  const bin = pickServerBin(installed, tarball);
+  debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
+  const starting = startServer(box, {
+    dir: installed.dir,
+    bin,
+    args: options.serverArgs ?? DEFAULT_SERVER_ARGS,
+    env: options.serverEnv ?? [],
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+  });
+  starting.catch(() => undefined);
+
+  const scan = await scanning;
+  const { targets, skipped } = loadTargets(scan.files);
+  const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
+  const nodeFile = scan.files.find((f) => f.path === 'node');
+  // Addons get the loader's --list verdict too: it stands when the bundled node cannot start.
+  const elfPaths = targets.map((f) => f.path);
+  const addonPaths = targets.filter((f) => f.path.endsWith('.node')).map((f) => f.path);
+  const inspecting = execIn(
+    box.container,
+    ['sh', '-c', INSPECT_SCRIPT, 'sh', installed.dir, nodeFile?.interpreter ?? '', ...elfPaths, '--addons', ...addonPaths],
+    { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] },
+  );
+  // Awaited below; until then a rejection (the container removed on SIGINT) must not count as unhandled.
+  inspecting.catch(() => undefined);
+  const server = await starting;
+  const probe = server.start.ok ? await probeVersion(box, installed.dir, server.start.port) : null;
+  const stopping = server.stop();
+
+  const inspected = parseInspect((await inspecting).stdout);
+  const [native, runtime] = await Promise.all([
+    judgeAddons(box, installed.dir, inspected, addonPaths),
+    readRuntime(box, inspected, machine, new Set(targets.flatMap((f) => f.needed))),
+  ]);
+  const predictions = predictLoad(targets, scan.files, scan.tree, runtime);
+  await stopping;
+
+  const checks = [
+    bootCheck(server.start, probe, installed.commit, bin),
+    nativeLoadCheck(native, runtime, skipped),
+    predictionCheck(predictions, native, runtime),
+  ];
+  const totalMs = performance.now() - began;
+  const serverStartMs = server.start.startMs;
+  const result: BootResult = {
+    tarball,
+    image,
+    runId,
+    checks,
+    runtime,
+    native,
+    predictions,
+    server: server.start,
+    probe,
+    timings: { totalMs, prepareMs: imageReady - began, serverStartMs, overheadMs: totalMs - (imageReady - began) - serverStartMs },
+  };
+  return result;
+}
+
+/**
+ * One verdict per file. Addons take the bundled node's dlopen verdict; when node itself cannot
+ * start (an official node >= 18 on glibc 2.17) they keep the loader's `--list` verdict. An addon
+ * whose initialiser kills node is recorded as such and the rest are loaded in a new node.
+ */
+async function judgeAddons(
+  box: BootContainer,
+  dir: string,
+  inspected: ReturnType<typeof parseInspect>,
+  addons: string[],
+): Promise<NativeVerdict[]> {
+  const listed = new Map<string, NativeVerdict>(
+    inspected.elf.map((e) => [e.path, { path: e.path, via: 'ld.so --list', ok: e.ok, loaderOk: e.ok, messages: e.messages }]),
+  );
+  if (addons.length === 0) return [...listed.values()];
+  let parsed = parseAddonLoads(inspected.addonLines);
+  if (parsed.verdicts.length === 0 && parsed.crashedAt === null && inspected.nodeExit !== 0) {
+    const why = inspected.nodeStderr.join(' ').trim() || `exit ${inspected.nodeExit}`;
+    for (const path of addons) listed.get(path)?.messages.push(`dlopen not tried: the bundled node cannot start: ${why}`);
+    return [...listed.values()];
+  }
+  const all: AddonVerdict[] = [];
+  let queue = addons;
+  for (;;) {
+    all.push(...parsed.verdicts);
+    const crashed = parsed.crashedAt;
+    if (crashed === null) break;
+    all.push({ path: crashed, ok: false, message: 'the bundled node died while loading it' });
+    const done = new Set(all.map((v) => v.path));
+    queue = queue.filter((p) => !done.has(p));
+    if (queue.length === 0) break;
+    const again = await execIn(box.container, [`${dir}/node`, '-e', ADDON_LOADER_JS, ...queue], { workingDir: dir });
+    parsed = parseAddonLoads(again.stdout);
+  }
+  for (const v of all) {
+    const message = v.message ?? '';
+    const loaderOk = v.ok || (isLoaderError(message) ? false : (listed.get(v.path)?.loaderOk ?? false));
+    listed.set(v.path, { path: v.path, via: 'dlopen', ok: v.ok, loaderOk, messages: v.message === null ? [] : [v.message] });
+  }
+  return [...listed.values()];
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import createDebug from 'debug';
+
+const debug = createDebug('remote-ai:doctor:docker');
+
+/** Every container doctor creates carries these, so `doctor gc` can sweep what a crash left. */
+export const LABEL_TOOL = 'remote-ai.tool';
+export const LABEL_RUN = 'remote-ai.run';
+export const TOOL_NAME = 'doctor';
+
+export function newRunId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Containers alive right now in this process. SIGINT and SIGTERM remove them before the process
+ * goes: a user's Ctrl-C must not leave a server running in the background.
+ */
+const live = new Set<BootContainer>();
+let handlersInstalled = false;
+let interrupting: NodeJS.Signals | null = null;
+
+/**
+ * While a signal's cleanup runs, the work it interrupts fails (its container is gone). Those
+ * failures must not end the process first with their own exit code: callers park on this
+ * promise instead, and the re-raised signal ends the process.
+ */
+export async function parkIfInterrupted(): Promise<void> {
+  if (interrupting !== null) await new Promise<never>(() => undefined);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  interrupting = signal;
+  const pending = [...live].map((c) => c[Symbol.asyncDispose]());
+  void Promise.allSettled(pending).then(() => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    handlersInstalled = false;
+    interrupting = null;
+    // Re-raise so the process ends the way the signal asked (exit status 128 + n), as it would
+    // have without us; the CLI keeps its own meaning of exit codes for everything else.
+    process.kill(process.pid, signal);
+  });
+}
+
+function track(container: BootContainer): void {
+  live.add(container);
+  if (!handlersInstalled) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    handlersInstalled = true;
+  }
+}
+
+function untrack(container: BootContainer): void {
+  live.delete(container);
+  if (live.size === 0 && handlersInstalled) {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    handlersInstalled = false;
+  }
+}
+
+export interface CreateOptions {
+  image: string;
+  runId: string;
+  /** Extra labels (tests mark their containers too). */
+  labels?: Record<string, string>;
+}
+
+/** A started, network-less container that is removed (forcibly) when disposed. */
+export class BootContainer implements AsyncDisposable {
+  private disposed = false;
+
+  private constructor(
+    readonly container: Docker.Container,
+    readonly runId: string,
+  ) {}
+
+  static async create(docker: Docker, options: CreateOptions): Promise<BootContainer> {
+    const container = await docker.createContainer({
+      Image: options.image,
+      // PID 1 only keeps the container alive; everything else runs through exec.
+      Cmd: ['sleep', 'infinity'],
+      Labels: { ...options.labels, [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: options.runId },
+      WorkingDir: '/root',
+      Env: ['HOME=/root'],
+      HostConfig: { NetworkMode: 'none', AutoRemove: false },
+    });
+    const handle = new BootContainer(container, options.runId);
+    track(handle);
+    try {
+      await container.start();
+    } catch (error) {
+      await handle[Symbol.asyncDispose]();
+      throw error;
+    }
+    debug('started %s (run %s) from %s', container.id.slice(0, 12), options.runId, options.image);
+    return handle;
+  }
+
+  get id(): string {
+    return this.container.id;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    debug('removing %s', this.container.id.slice(0, 12));
+    try {
+      // force: SIGKILL then remove; `sleep` as PID 1 ignores SIGTERM, a stop would wait 10 s.
+      await this.container.remove({ force: true, v: true });
+      debug('removed %s', this.container.id.slice(0, 12));
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) throw error;
+    } finally {
+      untrack(this);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import Docker from 'dockerode';
+import createDebug from 'debug';
+import { ToolError } from '../../abi-gate/errors.js';
+
+const debug = createDebug('remote-ai:doctor:docker');
+
+export interface EngineOptions {
+  /** How long the engine may take to answer a ping before we call it unreachable. */
+  pingTimeoutMs?: number;
+}
+
+/** Where dockerode will connect: DOCKER_HOST when set (docker-modem reads it), else the default socket. */
+export function engineAddress(): string {
+  return process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
+}
+
+/**
+ * A dockerode client that has answered a ping. Throws one line (exit 2) when no engine answers,
+ * so a CLI run without Docker fails before any work and says where it looked.
+ */
+export async function connectEngine(options: EngineOptions = {}): Promise<Docker> {
+  const docker = new Docker();
+  const timeoutMs = options.pingTimeoutMs ?? 5_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    throw new ToolError('DOCKER_UNREACHABLE', `no Docker engine answers at ${engineAddress()}: ${reason(error)}`, {
+      hint: 'start the engine (dockerd) or point DOCKER_HOST at one',
+      exitCode: 2,
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  debug('engine answers at %s', engineAddress());
+  return docker;
+}
+
+/** The same question without throwing: tests and the demo skip with this reason. */
+export async function probeEngine(options: EngineOptions = {}): Promise<{ ok: true; docker: Docker } | { ok: false; reason: string }> {
+  try {
+    return { ok: true, docker: await connectEngine(options) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof ToolError ? error.message : reason(error) };
+  }
+}
+
+export function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

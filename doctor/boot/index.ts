@@ -1,0 +1,10 @@
+export { bootTarball, type BootOptions, type BootResult, type BootTimings } from './boot.js';
+export { bootCheck, nativeLoadCheck, predictionCheck, describeRuntime, type NativeVerdict } from './checks.js';
+export { BootContainer, LABEL_RUN, LABEL_TOOL, TOOL_NAME, newRunId } from './container.js';
+export { connectEngine, probeEngine, engineAddress } from './engine.js';
+export { execIn, type ExecResult } from './exec.js';
+export { buildImage, ensureImage, imageExists, hashFolder, defaultDockerfileDir, packageRoot, testImageTag, DEFAULT_IMAGE_REPO } from './image.js';
+export { corpusNode, findLinuxNode, CORPUS_NODE_SPEC, type LinuxNode } from './linux-node.js';
+export { scanInstall, type InstallScan } from './scan.js';
+export { DEFAULT_SERVER_ARGS } from './server.js';
+export type { RuntimeFacts } from './runtime.js';

@@ -1,0 +1,83 @@
+import { basename, dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { create } from 'tar';
+import { ToolError } from '../../abi-gate/errors.js';
+import type { BootContainer } from './container.js';
+import { execIn } from './exec.js';
+
+export interface Installed {
+  /** Absolute install folder in the container: `$HOME/.remote-ai-server/bin/<commit>`. */
+  dir: string;
+  commit: string | null;
+  /** Executables found in `bin/`, relative to `dir`. */
+  bins: string[];
+  serverApplicationName: string | null;
+}
+
+/**
+ * Runs in the container after the tarball was copied to /tmp. It extracts with the container's
+ * own tar, as the IDE's resolver does on a user's host, so a tarball that only Linux's GNU tar
+ * chokes on (pax keywords from macOS, ...) fails here too. Without a known commit it extracts
+ * to a staging folder first and moves it to `bin/<commit>` once product.json is readable.
+ */
+const INSTALL_SCRIPT = String.raw`
+set -e
+tgz="/tmp/$1"; commit="$2"
+base="$HOME/.remote-ai-server/bin"
+mkdir -p "$base"
+if [ -n "$commit" ]; then
+  dir="$base/$commit"
+  mkdir -p "$dir"
+  tar -xzf "$tgz" -C "$dir" --strip-components=1
+else
+  dir="$base/.staging-$$"
+  mkdir -p "$dir"
+  tar -xzf "$tgz" -C "$dir" --strip-components=1
+  commit="$(sed -n 's/.*"commit"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
+  if [ -n "$commit" ]; then mv "$dir" "$base/$commit"; dir="$base/$commit"; fi
+fi
+rm -f "$tgz"
+echo "@@dir $dir"
+echo "@@commit $(sed -n 's/.*"commit"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
+echo "@@app $(sed -n 's/.*"serverApplicationName"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
+for f in "$dir"/bin/*; do
+  if [ -f "$f" ] && [ -x "$f" ]; then echo "@@bin bin/$(basename "$f")"; fi
+done
+`;
+
+/** Copies `tarball` (a .tar.gz) into the container and installs it as the resolver would. */
+export async function installTarball(box: BootContainer, tarball: string, commit?: string): Promise<Installed> {
+  // putArchive would extract a gzip'd tar with the engine's own Go code; wrapping the file in a
+  // plain tar lands the .tar.gz untouched in /tmp, for the container's tar to extract.
+  const wrapper = create({ cwd: dirname(tarball), portable: true, noMtime: true }, [basename(tarball)]);
+  await box.container.putArchive(Readable.from(wrapper), { path: '/tmp' });
+  const result = await execIn(box.container, ['sh', '-c', INSTALL_SCRIPT, 'sh', basename(tarball), commit ?? '']);
+  if (result.exitCode !== 0) {
+    const why = (result.stderr.trim().split('\n').pop() ?? '') || `exit ${result.exitCode}`;
+    throw new ToolError('BOOT_INSTALL', `${tarball}: the container's tar could not install it: ${why}`, {
+      hint: 'run doctor verify on it; a Linux GNU tar must extract it',
+      exitCode: 1,
+    });
+  }
+  const installed: Installed = { dir: '', commit: null, bins: [], serverApplicationName: null };
+  for (const line of result.stdout.split('\n')) {
+    const [tag, ...rest] = line.split(' ');
+    const value = rest.join(' ');
+    if (tag === '@@dir') installed.dir = value;
+    else if (tag === '@@commit') installed.commit = value === '' ? null : value;
+    else if (tag === '@@app') installed.serverApplicationName = value === '' ? null : value;
+    else if (tag === '@@bin') installed.bins.push(value);
+  }
+  return installed;
+}
+
+/** `bin/<serverApplicationName>` when product.json names it, else the one executable in bin/. */
+export function pickServerBin(installed: Installed, tarball: string): string {
+  const named = installed.serverApplicationName === null ? undefined : `bin/${installed.serverApplicationName}`;
+  if (named !== undefined && installed.bins.includes(named)) return named;
+  if (installed.bins.length === 1 && installed.bins[0] !== undefined) return installed.bins[0];
+  throw new ToolError('BOOT_NO_LAUNCHER', `${tarball}: no server launcher in bin/ (found ${installed.bins.join(', ') || 'nothing'})`, {
+    hint: 'set serverApplicationName in product.json to the launcher name, or pass --server-bin',
+    exitCode: 1,
+  });
+}
