@@ -1,0 +1,80 @@
+/** The shapes of the project's one tar reader, shared by abi-gate scan, packager and doctor. */
+
+export type TarEntryType =
+  | 'file'
+  | 'directory'
+  | 'symlink'
+  | 'hardlink'
+  | 'char-device'
+  | 'block-device'
+  | 'fifo'
+  | 'other';
+
+export interface TarEntryInfo {
+  /** The path exactly as the archive states it: absolute paths, `..` and NULs are kept. */
+  path: string;
+  type: TarEntryType;
+  /** The raw typeflag character of the header (`'0'`, `'5'`, `'S'`, ...). */
+  typeflag: string;
+  size: number;
+  /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  mtime: Date | null;
+  linkpath: string | null;
+  /** Raw pax records of this entry's own extended header, unknown keys included. */
+  pax: Record<string, string>;
+  /** Raw pax records of the global headers seen so far (merged, later ones win). */
+  globalPax: Record<string, string>;
+  /** Offset of this entry's own header block in the uncompressed tar stream. */
+  offset: number;
+}
+
+export interface EntryBody {
+  /**
+   * Hands each chunk to `onChunk` synchronously and resolves when the body ends. The fast path:
+   * no promise per chunk.
+   */
+  forEach(onChunk: (chunk: Buffer) => void): Promise<void>;
+  /** The same chunks as an async iterable (one promise per chunk; prefer forEach when hot). */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer>;
+  /** Discards the body. A handler that neither reads nor skips gets its body skipped. */
+  skip(): Promise<void>;
+}
+
+export type TarEntryHandler = (entry: TarEntryInfo, body: EntryBody) => void | Promise<void>;
+
+export interface TarLimits {
+  /** Largest pax / GNU long-name header accepted (default 1 MiB, like node-tar). */
+  maxMetaEntrySize?: number;
+  /** Fails when the tar stream outgrows the compressed input by this factor (default 1000). */
+  maxDecompressionRatio?: number;
+  /** Fails past this many uncompressed bytes (default: no limit). */
+  maxTarBytes?: number;
+  /** Fails past this many entries (default: no limit). */
+  maxEntries?: number;
+}
+
+export interface ReadTarOptions {
+  limits?: TarLimits;
+  /** Refuse input that is not gzip (doctor reads `.tar.gz` releases). */
+  requireGzip?: boolean;
+  /** Sees every raw input byte (compressed when gzip) in order, e.g. to hash the file in the same pass. */
+  onRawChunk?: (chunk: Buffer) => void;
+  /** Name used in error messages; defaults to the path or `<stream>`. */
+  label?: string;
+}
+
+export interface ReadTarResult {
+  gzip: boolean;
+  /** Raw input bytes read (the compressed size for a gzip). */
+  rawBytes: number;
+  /** Uncompressed tar bytes. */
+  tarBytes: number;
+  entries: number;
+  /** True when the archive ended with its two zero blocks. */
+  eof: boolean;
+}
