@@ -41,6 +41,7 @@ export async function readTar(
 
   let failure: unknown = null;
   let gunzip: Gunzip | null = null;
+  let feeder: GunzipFeeder | null = null;
   let chain: Promise<void> = Promise.resolve();
   let wakeFeeder: (() => void) | null = null;
   let abortBodies: (error: unknown) => void = () => undefined;
@@ -121,9 +122,10 @@ export async function readTar(
           throw new TarError('not-gzip', `${label}: not a gzip file (no 1f 8b magic)`, { hint: 'expected a .tar.gz' });
         }
         if (result.gzip) {
-          const g = startGunzip(label, feedTar, fail, () => wakeFeeder?.());
-          parser.on('drain', () => g.resume());
-          gunzip = g;
+          const started = startGunzip(label, feedTar, fail, () => wakeFeeder?.());
+          parser.on('drain', started.unblock);
+          gunzip = started.gunzip;
+          feeder = started;
         }
       }
       if (gunzip !== null) {
@@ -144,6 +146,7 @@ export async function readTar(
         g.end();
         await ended;
       }
+      await feeder?.flushed(setWake);
       if (failure === null && g.bytesWritten < result.rawBytes) throw trailingData(label, result.rawBytes - g.bytesWritten);
     }
     if (failure === null) {
@@ -169,20 +172,74 @@ function trailingData(label: string, bytes: number): TarError {
   });
 }
 
+/** Inflated chunks waiting for the main thread; past this many, zlib is paused. */
+const MAX_QUEUED = 16;
+
+interface GunzipFeeder {
+  gunzip: Gunzip;
+  /** The parser drained: feed it again. */
+  unblock(): void;
+  /** Resolves once every inflated chunk was fed (or the read failed). */
+  flushed(setWake: (wake: () => void) => void): Promise<void>;
+}
+
+/**
+ * Inflated chunks are queued and fed to the parser from setImmediate: fed inside zlib's own
+ * callback, the main-thread work (tar framing, hashing, the caller's handlers) would delay the
+ * next inflate step, so decompression (in libuv's threadpool) and that work would take turns
+ * instead of overlapping.
+ */
 function startGunzip(
   label: string,
   feed: (chunk: Buffer) => boolean,
   fail: (error: unknown) => void,
   wake: () => void,
-): Gunzip {
+): GunzipFeeder {
   const gunzip = createGunzip({ chunkSize: 64 * 1024 });
-  gunzip.on('data', (chunk: Buffer) => {
-    try {
-      if (!feed(chunk)) gunzip.pause();
-    } catch (error) {
-      fail(error);
+  const queue: Buffer[] = [];
+  let scheduled = false;
+  let blocked = false;
+  let failed = false;
+  let onFlushed: (() => void) | null = null;
+  const pump = (): void => {
+    scheduled = false;
+    while (queue.length > 0 && !blocked && !failed) {
+      try {
+        if (!feed(queue.shift() as Buffer)) blocked = true;
+      } catch (error) {
+        failed = true;
+        fail(error);
+      }
     }
+    if (failed) queue.length = 0;
+    if (!blocked && queue.length < MAX_QUEUED && gunzip.isPaused()) gunzip.resume();
+    if (queue.length === 0 && onFlushed !== null) {
+      const done = onFlushed;
+      onFlushed = null;
+      done();
+    }
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(pump);
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    if (queue.length >= MAX_QUEUED) gunzip.pause();
+    schedule();
   });
+  const unblock = (): void => {
+    blocked = false;
+    schedule();
+  };
+  const flushed = (setWake: (wake: () => void) => void): Promise<void> =>
+    queue.length === 0 && !scheduled
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          onFlushed = resolve;
+          setWake(resolve);
+        });
   gunzip.on('error', (error: NodeJS.ErrnoException) => {
     const truncated = error.code === 'Z_BUF_ERROR';
     fail(
@@ -196,7 +253,7 @@ function startGunzip(
     );
     wake();
   });
-  return gunzip;
+  return { gunzip, unblock, flushed };
 }
 
 function parserError(label: string, error: Error & { tarCode?: string }): TarError {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { fixture, readelf } from '../test-support/fixtures.js';
+import { TOP, writeServerTarball } from '../test-support/hostile-tarballs.js';
+import { checkOf, failedIds, useTempDir, verifyOne } from '../test-support/run.js';
+
+const dir = useTempDir('glibc');
+
+async function withLib(name: string, fixturePath: string): Promise<string> {
+  const bytes = await fixture(fixturePath);
+  return writeServerTarball(dir(), (e) => [...e, { path: `${TOP}/node_modules/x/build/Release/x.node`, mode: 0o755, content: bytes }], name);
+}
+
+describe('glibc', () => {
+  it('fails a GLIBC_2.28 file under centos7, naming file, requirement, maximum and culprit', async () => {
+    const versions = readelf(['-V', '-W'], 'elf/symver-glibc-2.28.so');
+    expect(versions).toMatch(/Name: GLIBC_2\.28/);
+    expect(readelf(['--dyn-syms', '-W'], 'elf/symver-glibc-2.28.so')).toMatch(/fcntl64@GLIBC_2\.28/);
+    const tarball = await verifyOne(await withLib('glibc-2.28', 'elf/symver-glibc-2.28.so'));
+    const check = checkOf(tarball, 'glibc');
+    expect(check.ok).toBe(false);
+    const line = check.details?.find((d) => d.includes('x.node')) ?? '';
+    expect(line).toMatch(/2\.28/);
+    expect(line).toMatch(/2\.17/);
+    expect(line).toMatch(/fcntl64/);
+    expect(failedIds(tarball)).toEqual(['glibc', 'manifest']);
+  });
+
+  it('passes a GLIBC_2.17 file under centos7', async () => {
+    expect(readelf(['-V', '-W'], 'elf/symver-glibc-2.17.so')).toMatch(/Name: GLIBC_2\.17/);
+    const check = checkOf(await verifyOne(await withLib('glibc-2.17', 'elf/symver-glibc-2.17.so')), 'glibc');
+    expect(check.ok).toBe(true);
+    expect(check.message).toBe('2 ELF files satisfy centos7');
+  });
+
+  it('passes the same 2.28 file under manylinux_2_28', async () => {
+    const check = checkOf(await verifyOne(await withLib('glibc-2.28-m228', 'elf/symver-glibc-2.28.so'), { policy: 'manylinux_2_28' }), 'glibc');
+    expect(check.ok).toBe(true);
+  });
+
+  it('is skipped with --policy none', async () => {
+    const check = checkOf(await verifyOne(await withLib('glibc-none', 'elf/symver-glibc-2.28.so'), { policy: 'none' }), 'glibc');
+    expect(check).toEqual({ id: 'glibc', ok: null, message: 'policy none: the glibc gate is off' });
+  });
+
+  it('fails a section-stripped 2.28 file that objdump cannot read', async () => {
+    const check = checkOf(await verifyOne(await withLib('glibc-2.28-nosections', 'elf/symver-glibc-2.28-nosections.so')), 'glibc');
+    expect(check.ok).toBe(false);
+    expect(check.details?.join('\n')).toMatch(/fcntl64/);
+  });
+});

@@ -1,0 +1,35 @@
+import { checkFiles } from '../../abi-gate/index.js';
+import type { ScannedFile, TreeIndex } from '../../abi-gate/types.js';
+import type { CheckResult } from '../report-types.js';
+import type { CheckContext, TarballFacts } from '../verify-types.js';
+import { fail, normalizePath, partialVerdict, pass, skip } from './tree.js';
+
+/** Regular files and symlinks by normalised archive path, for NEEDED resolution through RUNPATH. */
+export function treeOf(facts: TarballFacts): TreeIndex {
+  const paths = new Set<string>();
+  for (const entry of facts.entries) {
+    if (entry.kind === 'file' || entry.kind === 'symlink' || entry.kind === 'hardlink') paths.add(normalizePath(entry.path));
+  }
+  return { has: (path) => paths.has(normalizePath(path)) };
+}
+
+export function elfFiles(facts: TarballFacts): ScannedFile[] {
+  const files: ScannedFile[] = [];
+  for (const scan of facts.binaries.values()) {
+    if (scan.format === 'elf' && !('error' in scan && typeof scan.error === 'string')) files.push(scan as ScannedFile);
+  }
+  return files;
+}
+
+export function checkGlibc(ctx: CheckContext): CheckResult {
+  const { facts, policy } = ctx;
+  if (policy === null) return skip('glibc', 'policy none: the glibc gate is off');
+  const files = elfFiles(facts);
+  const result = checkFiles(files, policy, treeOf(facts));
+  const details = result.violations.map((v) => v.message);
+  const verdict =
+    details.length === 0
+      ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
+      : fail('glibc', `${result.violations.length} violations of ${policy.name}: ${details[0]}`, details);
+  return partialVerdict('glibc', facts, verdict);
+}

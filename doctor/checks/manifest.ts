@@ -1,0 +1,105 @@
+import { basename } from 'node:path';
+import { compareVersions, maxRequires } from '../../abi-gate/index.js';
+import type { Manifest, ManifestFile } from '../../packager/manifest-types.js';
+import type { CheckResult } from '../report-types.js';
+import type { CheckContext, EntryFact, TarballFacts } from '../verify-types.js';
+import { elfFiles } from './glibc.js';
+import { parseTarballName } from './target.js';
+import { fail, formatBytes, incompleteReason, indexByRelative, pass, skip, topFolder } from './tree.js';
+
+const KIND_OF: Record<ManifestFile['type'], EntryFact['kind']> = { file: 'file', directory: 'directory', symlink: 'symlink' };
+
+function modeString(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** The manifest's file list against the entries: missing, extra and altered, each named. */
+function compareFiles(manifest: Manifest, facts: TarballFacts): string[] {
+  const index = indexByRelative(facts);
+  const problems: string[] = [];
+  const listed = new Set<string>();
+  for (const file of manifest.files) {
+    listed.add(file.path);
+    const entry = index.get(file.path);
+    if (entry === undefined) {
+      problems.push(`missing: ${file.path} is in the manifest but not in the tarball`);
+      continue;
+    }
+    const altered: string[] = [];
+    if (KIND_OF[file.type] !== entry.kind) altered.push(`type ${file.type} -> ${entry.kind}`);
+    else if (file.type === 'file') {
+      if (file.size !== entry.size) altered.push(`size ${file.size} -> ${entry.size}`);
+      if (file.sha256 !== entry.sha256) altered.push(`sha256 ${String(file.sha256).slice(0, 12)}… -> ${String(entry.sha256).slice(0, 12)}…`);
+    } else if (file.type === 'symlink' && (file.linkTarget ?? null) !== entry.linkpath) {
+      altered.push(`link target ${file.linkTarget ?? '?'} -> ${entry.linkpath ?? '?'}`);
+    }
+    if (file.mode !== modeString(entry.mode) && file.type !== 'symlink') altered.push(`mode ${file.mode} -> ${modeString(entry.mode)}`);
+    if (altered.length > 0) problems.push(`altered: ${file.path} (${altered.join(', ')})`);
+  }
+  // A manifest may leave folders implicit; every other entry must be listed.
+  const listsFolders = manifest.files.some((f) => f.type === 'directory');
+  for (const [path, entry] of index) {
+    if (listed.has(path) || (entry.kind === 'directory' && !listsFolders)) continue;
+    problems.push(`extra: ${path} (${entry.kind}, ${formatBytes(entry.size)}) is in the tarball but not in the manifest`);
+  }
+  return problems;
+}
+
+function compareAbi(manifest: Manifest, facts: TarballFacts): string[] {
+  const computed = maxRequires(elfFiles(facts).map((f) => f.requires));
+  const problems: string[] = [];
+  const pairs: [string, keyof Manifest['abi'], string][] = [
+    ['GLIBC', 'minGlibc', 'min glibc'],
+    ['GLIBCXX', 'minGlibcxx', 'min GLIBCXX'],
+    ['CXXABI', 'minCxxabi', 'min CXXABI'],
+  ];
+  for (const [family, key, label] of pairs) {
+    const claimed = manifest.abi[key] as string | null;
+    const actual = computed[family] ?? null;
+    const same = claimed === actual || (claimed !== null && actual !== null && compareVersions(claimed, actual) === 0);
+    if (!same) problems.push(`abi: ${label} is ${actual ?? 'none'} in the tarball, the manifest says ${claimed ?? 'none'}`);
+  }
+  return problems;
+}
+
+function productCommit(text: string | null): { commit: string | null; error: string | null } {
+  if (text === null) return { commit: null, error: 'product.json is missing, so its commit cannot be compared' };
+  try {
+    const parsed = JSON.parse(text) as { commit?: unknown };
+    return typeof parsed.commit === 'string' ? { commit: parsed.commit, error: null } : { commit: null, error: 'product.json has no commit' };
+  } catch (error) {
+    return { commit: null, error: `product.json is not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+export function checkManifest(ctx: CheckContext): CheckResult {
+  const { facts, manifest: load } = ctx;
+  if (load.state === 'missing') {
+    return fail('manifest', `no manifest: expected ${load.file} beside the tarball (or pass --manifest <file>)`);
+  }
+  if (load.state === 'invalid') {
+    return fail('manifest', `${load.file} is not a valid manifest: ${load.errors[0] ?? 'schema error'}`, load.errors);
+  }
+  if (!facts.complete) return skip('manifest', incompleteReason(facts));
+  const { manifest } = load;
+  const problems: string[] = [];
+  if (facts.compressedSha256 !== manifest.tarball.sha256) {
+    problems.push(`tarball sha256 is ${facts.compressedSha256 ?? '?'}, the manifest says ${manifest.tarball.sha256}`);
+  }
+  if (facts.compressedSize !== manifest.tarball.size) {
+    problems.push(`tarball size is ${facts.compressedSize} bytes, the manifest says ${manifest.tarball.size}`);
+  }
+  const fromName = parseTarballName(basename(facts.file)).commit;
+  if (fromName === null) problems.push(`commit: the file name ${basename(facts.file)} carries no 40-hex commit to compare with ${manifest.commit}`);
+  else if (fromName !== manifest.commit) problems.push(`commit: the file name says ${fromName}, the manifest says ${manifest.commit}`);
+  const product = productCommit(facts.productJson);
+  if (product.error !== null) problems.push(`commit: ${product.error}`);
+  else if (product.commit !== manifest.commit) problems.push(`commit: product.json says ${product.commit ?? '?'}, the manifest says ${manifest.commit}`);
+  problems.push(...compareFiles(manifest, facts), ...compareAbi(manifest, facts));
+
+  if (problems.length > 0) {
+    return fail('manifest', `${problems.length} mismatches with ${basename(load.file)}: ${problems[0]}`, problems);
+  }
+  const top = topFolder(facts.entries) ?? '.';
+  return pass('manifest', `${basename(load.file)} matches: sha256, size, commit ${manifest.commit.slice(0, 12)}, ${manifest.files.length} files in ${top}/, abi`);
+}
