@@ -57,11 +57,17 @@ describe('checkFiles: version rules', () => {
     expect(result.violations[0]?.message).toContain('needs GLIBC_ABI_DT_RELR (GLIBC 2.36), manylinux_2_28 allows at most 2.28');
   });
 
-  it('fails GLIBC_PRIVATE under every policy', async () => {
+  it('fails GLIBC_PRIVATE under every policy, naming the symbol binutils sees', async () => {
+    const file = `${ELF}/glibc-private.so`;
+    const symbol = readelfDynSyms(file).find((s) => s.undefined && s.version === 'GLIBC_PRIVATE')?.name;
+    expect(symbol).toBe('__libc_enable_secure');
     for (const policy of ['centos7', 'manylinux_2_28']) {
-      const result = await check([`${ELF}/glibc-private.so`], policy);
+      const result = await check([file], policy);
       expect(result.violations.map((v) => v.kind)).toEqual(['private']);
-      expect(result.violations[0]?.message).toMatch(/^fixtures\/elf\/glibc-private\.so: needs GLIBC_PRIVATE from ld-linux-x86-64\.so\.2, /);
+      expect(result.violations[0]?.message).toBe(
+        `${file}: needs GLIBC_PRIVATE from ld-linux-x86-64.so.2, internal to one glibc build; no policy allows it (${symbol}@GLIBC_PRIVATE from ld-linux-x86-64.so.2)`,
+      );
+      expect(result.violations[0]?.culprits).toEqual([{ symbol, version: 'GLIBC_PRIVATE', library: 'ld-linux-x86-64.so.2' }]);
     }
   });
 

@@ -108,7 +108,7 @@ function checkFile(
         family: 'GLIBC',
         required: need.version,
         library: need.library,
-        message: `${path}: needs ${need.version} from ${need.library}, internal to one glibc build; no policy allows it${need.weak ? ' [weak entry: only a warning]' : ''}`,
+        message: `${path}: needs ${need.version} from ${need.library}, internal to one glibc build; no policy allows it (${culpritText(file, [need], need.weak)})${need.weak ? ' [weak entry: only a warning]' : ''}`,
         culprits: culpritsOf(file, [need]),
       });
       continue;

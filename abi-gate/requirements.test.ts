@@ -58,14 +58,42 @@ describe('requirementsOf', () => {
       { name: 'b_sym', versionIndex: 5 },
       { name: 'a_sym', versionIndex: 5 },
       { name: 'pthread_create', versionIndex: 8 },
+      { name: '__libc_enable_secure', versionIndex: 9 },
     ];
     const r = requirementsOf(needs, refs);
     expect(r.requires).toEqual({ GLIBC: '2.28', GLIBCXX: '3.4.21' });
     expect(Object.keys(r.requires)).toEqual(['GLIBC', 'GLIBCXX']);
     expect(r.culprits).toEqual([
       { symbol: 'fcntl64', version: 'GLIBC_2.28', library: 'libc.so.6' },
+      { symbol: '__libc_enable_secure', version: 'GLIBC_PRIVATE', library: 'libc.so.6' },
       { symbol: 'a_sym', version: 'GLIBCXX_3.4.21', library: 'libstdc++.so.6' },
       { symbol: 'b_sym', version: 'GLIBCXX_3.4.21', library: 'libstdc++.so.6' },
+      { symbol: null, version: 'CXXABI_TM_1', library: 'libstdc++.so.6' },
+    ]);
+  });
+
+  it('names every symbol of a non-numeric entry, not only a maximum (GLIBC_PRIVATE, CXXABI_TM_1)', () => {
+    const r = requirementsOf(
+      [
+        need('ld-linux-x86-64.so.2', 'GLIBC_PRIVATE', 2),
+        need('libc.so.6', 'GLIBC_PRIVATE', 3),
+        need('libstdc++.so.6', 'CXXABI_TM_1', 4),
+        need('libc.so.6', 'GLIBC_PRIVATE', 5, true),
+      ],
+      [
+        { name: '_dl_argv', versionIndex: 2 },
+        { name: '__libc_enable_secure', versionIndex: 2 },
+        { name: '__libc_dlopen_mode', versionIndex: 3 },
+        { name: '_ITM_RU1', versionIndex: 4 },
+        { name: 'weak_private', versionIndex: 5 },
+      ],
+    );
+    expect(r.requires).toEqual({});
+    expect(r.culprits).toEqual([
+      { symbol: '__libc_enable_secure', version: 'GLIBC_PRIVATE', library: 'ld-linux-x86-64.so.2' },
+      { symbol: '_dl_argv', version: 'GLIBC_PRIVATE', library: 'ld-linux-x86-64.so.2' },
+      { symbol: '__libc_dlopen_mode', version: 'GLIBC_PRIVATE', library: 'libc.so.6' },
+      { symbol: '_ITM_RU1', version: 'CXXABI_TM_1', library: 'libstdc++.so.6' },
     ]);
   });
 

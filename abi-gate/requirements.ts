@@ -96,8 +96,10 @@ function sortedRecord(record: Map<string, string>): Record<string, string> {
 /**
  * Every non-weak entry counts, whether or not a symbol uses it: the loader checks each vernaux
  * entry (glibc elf/dl-version.c). Culprits are the undefined symbols bound (through versym) to
- * an entry at its family's highest version; an entry no symbol uses is its own culprit, with
- * `symbol: null`.
+ * an entry at its family's highest version, and to every entry that is not a number
+ * (GLIBC_PRIVATE, CXXABI_TM_1): those have no order to take a maximum in, and a policy that
+ * refuses one must be able to name the symbols behind it. An entry no symbol uses is its own
+ * culprit, with `symbol: null`.
  */
 export function requirementsOf(versionNeeds: readonly VersionNeed[], symbolRefs: readonly SymbolRef[]): Requirements {
   const highest = new Map<string, string>();
@@ -119,13 +121,14 @@ export function requirementsOf(versionNeeds: readonly VersionNeed[], symbolRefs:
   for (const need of versionNeeds) {
     if (need.weak) continue;
     const v = effectiveVersion(need.version);
-    if (v === null || compareVersions(v.version, highest.get(v.family) ?? '') !== 0) continue;
+    if (v !== null && compareVersions(v.version, highest.get(v.family) ?? '') !== 0) continue;
+    const family = v?.family ?? splitVersion(need.version).family;
     const symbols = byIndex.get(need.index) ?? [];
     for (const symbol of symbols.length > 0 ? symbols : [null]) {
       const key = `${symbol ?? ''}\0${need.version}\0${need.library}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      culprits.push({ family: v.family, symbol, version: need.version, library: need.library });
+      culprits.push({ family, symbol, version: need.version, library: need.library });
     }
   }
   culprits.sort(

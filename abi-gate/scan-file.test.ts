@@ -162,10 +162,14 @@ describe('facts the fixtures were built for', () => {
     expect(e.requires.GLIBC).toBe('2.2.5');
   });
 
-  it('GLIBC_PRIVATE stays in versionNeeds and out of requires', () => {
+  it('GLIBC_PRIVATE stays in versionNeeds and out of requires, with the symbols using it as culprits', () => {
     const e = scan('glibc-private.so');
     expect(e.versionNeeds.map((n) => n.version)).toContain('GLIBC_PRIVATE');
     expect(e.requires.GLIBC).toBeUndefined();
+    const used = readelfDynSyms(join(ELF_FIXTURES, 'glibc-private.so')).filter((s) => s.undefined && s.version === 'GLIBC_PRIVATE');
+    expect(used.map((s) => s.name)).toContain('__libc_enable_secure');
+    const culprits = e.culprits.filter((c) => c.version === 'GLIBC_PRIVATE');
+    expect(culprits).toEqual(used.map((s) => ({ symbol: s.name, version: 'GLIBC_PRIVATE', library: 'ld-linux-x86-64.so.2' })));
   });
 
   it('libc flavours', () => {

@@ -41,7 +41,10 @@ export interface VersionNeed {
   index: number;
 }
 
-/** A symbol (or a version-only entry, `symbol: null`) that forces a family's highest version. */
+/**
+ * A symbol (or a version-only entry, `symbol: null`) that forces a family's highest version, or
+ * that uses a non-numeric entry such as GLIBC_PRIVATE or CXXABI_TM_1.
+ */
 export interface Culprit {
   symbol: string | null;
   version: string;
@@ -65,7 +68,7 @@ export interface ScannedFile {
   elfType: ElfType | null;
   /** Per family (GLIBC, GLIBCXX, CXXABI, GCC, any other prefix) the highest non-weak version. */
   requires: Record<string, string>;
-  /** Per family the symbols forcing its highest version. Flattened over families. */
+  /** Per family the symbols forcing its highest version, plus those using non-numeric entries. Flattened over families. */
   culprits: Culprit[];
   needed: string[];
   soname: string | null;

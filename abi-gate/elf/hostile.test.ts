@@ -179,6 +179,31 @@ describe('hostile input gives one malformed-ELF line', () => {
     expect(errorOf(scan(built.buf))).toMatch(/vd_next chain revisits offset 0x1c/);
   });
 
+  it('a vda_next chain that revisits an entry of its own verdef', () => {
+    const built = buildElf(sampleSpec({ class: 32 }));
+    // SAMPLE_2.0's verdef sits at 56 with its verdaux entries at 76 and 84; the second points back.
+    put32(built.buf, built.at.verdef + 84 + 4, 0x100000000 - 8);
+    put16(built.buf, built.at.verdef + 56 + 6, 5);
+    expect(errorOf(scan(built.buf))).toMatch(/vda_next chain revisits offset 0x4c/);
+  });
+
+  it('verdefs that all share one long verdaux chain: work stays bounded by the file size', () => {
+    // Sharing is legal (see versions.test.ts) and no single chain loops here, but record i walks
+    // on through the verdaux of every later record: 100 records cost 5,150 steps in a few KiB.
+    const n = 100;
+    const built = buildElf(
+      sampleSpec({
+        verdef: Array.from({ length: n }, (_, i) => ({ name: `V_${i}`, index: i === 0 ? 1 : i + 6, base: i === 0 })),
+      }),
+    );
+    for (let i = 0; i < n; i += 1) {
+      const record = built.at.verdef + i * 28; // 20-byte verdef + its one 8-byte verdaux
+      put16(built.buf, record + 6, n - i);
+      if (i < n - 1) put32(built.buf, record + 20 + 4, 28);
+    }
+    expect(errorOf(scan(built.buf))).toMatch(/\.gnu\.version_d: chains take more than \d+ steps, more than the file size allows/);
+  });
+
   it('a string offset past the string table', () => {
     const { buf, at } = sample();
     put32(buf, at.verneed + 16 + 8, 0x7fff0000);

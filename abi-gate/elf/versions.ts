@@ -11,35 +11,67 @@ import type { Region } from './region.js';
  * read one way or the other.
  */
 
-/** No real file comes close: glibc's own libc.so.6 defines about 50 versions. */
-const MAX_VERSION_ENTRIES = 1 << 16;
-
 export interface VersionDef {
   index: number;
   name: string;
   base: boolean;
 }
 
+/**
+ * Loop protection for the next-field walks. A chain must not come back to an entry it already
+ * passed (that is a loop, the loader would spin), but different chains may share entries: the
+ * loader walks each vda_next/vna_next chain on its own (glibc elf/dl-version.c), and real linkers
+ * emit shared entries (libjansson.so.4's two verdefs point at one verdaux). Revisits are therefore
+ * tracked per chain, and the total work per table is bounded by the file size: without sharing,
+ * every step reads a distinct entry of at least VERDAUX_SIZE bytes.
+ */
 class ChainWalk {
-  private readonly visited = new Set<number>();
+  private steps = 0;
+  private readonly budget: number;
 
   constructor(
     private readonly region: Region,
     private readonly is32: boolean,
-  ) {}
+    fileSize: number,
+  ) {
+    this.budget = Math.max(1, Math.floor(fileSize / VERDAUX_SIZE));
+  }
+
+  /** A new chain: its own revisit check, the table's shared step budget. */
+  chain(field: string): Chain {
+    return new Chain(this, field);
+  }
 
   /** Where `delta` from `at` lands. A 32-bit loader adds it modulo 2^32, so large deltas go backwards. */
   step(at: number, delta: number): number {
     return this.is32 && delta >= 0x80000000 ? at + delta - 0x100000000 : at + delta;
   }
 
-  visit(at: number, size: number, field: string): Buffer {
-    if (this.visited.has(at)) throw new MalformedElfError(`${this.region.what}: ${field} chain revisits offset ${hex(at)}`);
-    if (this.visited.size >= MAX_VERSION_ENTRIES) {
-      throw new MalformedElfError(`${this.region.what}: more than ${MAX_VERSION_ENTRIES} entries`);
+  read(at: number, size: number, field: string): Buffer {
+    this.steps += 1;
+    if (this.steps > this.budget) {
+      throw new MalformedElfError(`${this.region.what}: chains take more than ${this.budget} steps, more than the file size allows`);
     }
-    this.visited.add(at);
     return this.region.bytes(at, size, field);
+  }
+
+  revisit(field: string, at: number): MalformedElfError {
+    return new MalformedElfError(`${this.region.what}: ${field} chain revisits offset ${hex(at)}`);
+  }
+}
+
+class Chain {
+  private readonly visited = new Set<number>();
+
+  constructor(
+    private readonly walk: ChainWalk,
+    private readonly field: string,
+  ) {}
+
+  visit(at: number, size: number): Buffer {
+    if (this.visited.has(at)) throw this.walk.revisit(this.field, at);
+    this.visited.add(at);
+    return this.walk.read(at, size, this.field);
   }
 }
 
@@ -48,22 +80,24 @@ export function readVerneed(r: ElfReader, region: Region, count: number, strtab:
   if (count > Math.floor(region.length / VERNEED_SIZE)) {
     throw new MalformedElfError(`${what}: count ${count} does not fit in the table (${region.length} bytes)`);
   }
-  const walk = new ChainWalk(region, !r.is64);
+  const walk = new ChainWalk(region, !r.is64, r.size);
   const out: VersionNeed[] = [];
+  const recordChain = walk.chain('vn_next');
   let at = 0;
   let records = 0;
   for (;;) {
     if (records >= count) throw new MalformedElfError(`${what}: the vn_next chain is longer than its count ${count}`);
-    const rec = walk.visit(at, VERNEED_SIZE, 'vn_next');
+    const rec = recordChain.visit(at, VERNEED_SIZE);
     const version = r.u16(rec, 0);
     if (version !== 1) throw new MalformedElfError(`${what}: unsupported vn_version ${version} at ${hex(at)}`);
     const cnt = r.u16(rec, 2);
     const library = stringAt(strtab, r.u32(rec, 4), `${what} vn_file`);
     let aux = walk.step(at, r.u32(rec, 8));
+    const auxChain = walk.chain('vna_next');
     let entries = 0;
     for (;;) {
       if (entries >= cnt) throw new MalformedElfError(`${what}: vna_next chain of ${library} is longer than its vn_cnt ${cnt}`);
-      const ent = walk.visit(aux, VERNAUX_SIZE, 'vna_next');
+      const ent = auxChain.visit(aux, VERNAUX_SIZE);
       const flags = r.u16(ent, 4);
       out.push({
         library,
@@ -91,24 +125,26 @@ export function readVerdef(r: ElfReader, region: Region, count: number, strtab: 
   if (count > Math.floor(region.length / VERDEF_SIZE)) {
     throw new MalformedElfError(`${what}: count ${count} does not fit in the table (${region.length} bytes)`);
   }
-  const walk = new ChainWalk(region, !r.is64);
+  const walk = new ChainWalk(region, !r.is64, r.size);
   const out: VersionDef[] = [];
+  const recordChain = walk.chain('vd_next');
   let at = 0;
   let records = 0;
   for (;;) {
     if (records >= count) throw new MalformedElfError(`${what}: the vd_next chain is longer than its count ${count}`);
-    const rec = walk.visit(at, VERDEF_SIZE, 'vd_next');
+    const rec = recordChain.visit(at, VERDEF_SIZE);
     const version = r.u16(rec, 0);
     if (version !== 1) throw new MalformedElfError(`${what}: unsupported vd_version ${version} at ${hex(at)}`);
     const flags = r.u16(rec, 2);
     const index = r.u16(rec, 4) & VERSYM_INDEX_MASK;
     const cnt = r.u16(rec, 6);
     let aux = walk.step(at, r.u32(rec, 12));
+    const auxChain = walk.chain('vda_next');
     let name: string | null = null;
     let entries = 0;
     for (;;) {
       if (entries >= cnt) throw new MalformedElfError(`${what}: vda_next chain of index ${index} is longer than its vd_cnt ${cnt}`);
-      const ent = walk.visit(aux, VERDAUX_SIZE, 'vda_next');
+      const ent = auxChain.visit(aux, VERDAUX_SIZE);
       // The first verdaux names the version; the others name its parents.
       const auxName = stringAt(strtab, r.u32(ent, 0), `${what} vda_name`);
       name ??= auxName;
