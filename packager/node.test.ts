@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +22,25 @@ test('a bare binary: version from its embedded strings, NODE_MODULE_VERSION from
   expect(sha256).toMatch(/^[0-9a-f]{64}$/);
   expect([16, 18, 20, 22, 24].map((major) => moduleVersionOf(`${major}.0.0`))).toEqual([93, 108, 115, 127, 137]);
   expect(() => moduleVersionOf('99.0.0')).toThrow(ToolError);
+});
+
+test('a version string cut by a 1 MiB read boundary is still found, and the headers URL wins over the user agent', async () => {
+  const dir = await tempDir();
+  const at = (offset: number, text: string, size = 3 << 20): Buffer => {
+    const data = Buffer.alloc(size, 0x41);
+    data.write(text, offset, 'latin1');
+    return data;
+  };
+  const straddling = join(dir, 'a');
+  await writeFile(straddling, at((1 << 20) - 5, 'node.js/v18.19.1\0'));
+  expect((await inspectBinary(straddling)).version).toBe('18.19.1');
+  const both = join(dir, 'b');
+  const data = at(100, 'node.js/v18.19.1\0');
+  data.write('https://nodejs.org/download/release/v22.3.0/node-v22.3.0-headers.tar.gz', (2 << 20) - 30, 'latin1');
+  await writeFile(both, data);
+  const seen = await inspectBinary(both);
+  expect(seen.version).toBe('22.3.0');
+  expect(seen.sha256).toBe(createHash('sha256').update(data).digest('hex'));
 });
 
 test('a binary without version strings is refused', async () => {

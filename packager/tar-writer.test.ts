@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { readTar } from '../abi-gate/tar/read-tar.js';
@@ -64,4 +65,61 @@ test('the gzip header carries no name and no mtime, and OS 3', async () => {
   expect(head.readUInt32LE(4)).toBe(0);
   expect(head.readUInt8(9)).toBe(3);
   expect(spawnSync('gzip', ['-t', out]).status).toBe(0);
+});
+
+test('a tarball of many blocks: one gzip member, identical on every write, read alike by GNU tar, Python and readTar', async () => {
+  const dir = await tempDir();
+  const entries: PackEntry[] = [{ type: 'directory', path: 'top' }];
+  const contents = new Map<string, Buffer>();
+  // Sizes around the 1 MiB gzip block and the 1 MiB read chunk, plus many small files.
+  const sizes = [0, 1, 511, 512, 513, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 7, ...Array.from({ length: 200 }, (_, i) => 97 * i)];
+  for (const [i, size] of sizes.entries()) {
+    const data = Buffer.alloc(size);
+    for (let j = 0; j < size; j++) data[j] = (j * 31 + i * 7 + (j >> 9)) & 0xff;
+    const source = join(dir, `src-${i}`);
+    await writeFile(source, data);
+    const path = `top/f${String(i).padStart(3, '0')}.bin`;
+    contents.set(path, data);
+    entries.push({ type: 'file', path, source, size, executable: i % 2 === 0 });
+  }
+  const first = join(dir, 'a.tar.gz');
+  const second = join(dir, 'b.tar.gz');
+  const a = await writeTarGz(entries, first, { mtime: 0 });
+  const b = await writeTarGz(entries, second, { mtime: 0, gzip: { inFlight: 1 } });
+  expect(b.sha256).toBe(a.sha256);
+  expect((await readFile(second)).equals(await readFile(first))).toBe(true);
+  expect(a.entries.slice(1).map((e) => e.sha256)).toEqual([...contents.values()].map((d) => createHash('sha256').update(d).digest('hex')));
+
+  expect(spawnSync('gzip', ['-t', first]).status).toBe(0);
+  const python = spawnSync('python3', [
+    '-c',
+    [
+      'import hashlib, sys, tarfile, zlib',
+      'raw = open(sys.argv[1], "rb").read()',
+      'd = zlib.decompressobj(31)',
+      'd.decompress(raw)',
+      'assert d.eof and d.unused_data == b"", "not exactly one gzip member"',
+      'with tarfile.open(sys.argv[1], "r:gz") as t:',
+      '    for m in t.getmembers():',
+      '        if m.isfile(): print(m.name, hashlib.sha256(t.extractfile(m).read()).hexdigest())',
+    ].join('\n'),
+    first,
+  ]);
+  expect(python.stderr.toString()).toBe('');
+  const expected = [...contents].map(([path, data]) => `${path} ${createHash('sha256').update(data).digest('hex')}`);
+  expect(python.stdout.toString().trim().split('\n')).toEqual(expected);
+
+  const extracted = join(dir, 'x');
+  await mkdir(extracted);
+  const gnu = spawnSync('tar', ['-xzf', first, '-C', extracted]);
+  expect(gnu.status).toBe(0);
+  for (const [path, data] of contents) expect((await readFile(join(extracted, path))).equals(data)).toBe(true);
+
+  const seen: string[] = [];
+  await readTar(first, async (entry, body) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    if (entry.type === 'file') seen.push(`${entry.path} ${createHash('sha256').update(Buffer.concat(chunks)).digest('hex')}`);
+  });
+  expect(seen).toEqual(expected);
 });

@@ -3,16 +3,15 @@
  * names, uid/gid 0, fixed mtime, normalised modes, no xattrs, and a gzip header with no name, no
  * mtime and a fixed OS byte. Written here rather than with node-tar's Pack because Pack stats the
  * disk itself (owner, mtime, xattr-free but readdir-ordered) and would need every field overridden;
- * a ustar writer is ~100 lines and lets each file be read once while it is hashed.
+ * a ustar writer is ~100 lines and lets each file be read once while it is hashed. The stream is
+ * compressed on several threads by parallel-gzip.ts and hashed as it is written.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import createDebug from 'debug';
 import { ToolError } from '../abi-gate/errors.js';
+import { ParallelGzipWriter, type GzipResult, type ParallelGzipOptions } from './parallel-gzip.js';
 
 const debug = createDebug('remote-ai:packager:tar');
 
@@ -39,13 +38,13 @@ export interface PackOptions {
   mtime: number;
   /** Called with bytes of content packed so far. */
   onProgress?: (packedBytes: number) => void;
+  /** Block size and parallelism of the compressor; the defaults are what releases use. */
+  gzip?: ParallelGzipOptions;
 }
 
 const BLOCK = 512;
-const BATCH_BYTES = 1 << 20;
 const READ_CHUNK = 1 << 20;
-/** gzip header byte 9: the OS. zlib writes its build host's (0x03 Unix, 0x13 on macOS builds). */
-const GZIP_OS_UNIX = 0x03;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
 const MAX_OCTAL_SIZE = 0o77777777777;
 
 export const MODE_DIRECTORY = 0o755;
@@ -55,49 +54,14 @@ const MODE_SYMLINK = 0o777;
 
 /** Writes `entries` in the given order as a gzip'd ustar archive at `outPath`. */
 export async function writeTarGz(entries: readonly PackEntry[], outPath: string, options: PackOptions): Promise<PackResult> {
-  const gzip = createGzip({ level: 6, chunkSize: 64 * 1024 });
-  const sink = new HashingHeaderFix();
-  const done = pipeline(gzip, sink, createWriteStream(outPath, { flags: 'wx' }));
-  // A failure downstream (disk full) must stop the producer instead of leaving it waiting on drain.
-  let failure: unknown = null;
-  done.catch((error: unknown) => {
-    failure = error;
-  });
-
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  const write = async (chunk: Buffer): Promise<void> => {
-    if (failure !== null) throw failure;
-    if (!gzip.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          gzip.off('error', onError);
-          resolve();
-        };
-        const onError = (error: Error): void => {
-          gzip.off('drain', onDrain);
-          reject(error);
-        };
-        gzip.once('drain', onDrain);
-        gzip.once('error', onError);
-      });
-    }
-  };
-  const push = async (chunk: Buffer): Promise<void> => {
-    batch.push(chunk);
-    batchBytes += chunk.length;
-    if (batchBytes >= BATCH_BYTES) await flush();
-  };
-  const flush = async (): Promise<void> => {
-    if (batchBytes === 0) return;
-    const chunk = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, batchBytes);
-    batch = [];
-    batchBytes = 0;
-    await write(chunk);
-  };
-
+  const handle = await open(outPath, 'wx');
+  const gzip = new ParallelGzipWriter(handle, options.gzip);
+  const push = (chunk: Buffer): Promise<void> => gzip.write(chunk);
+  // The compressor copies what it is given, so one read buffer serves every big file.
+  const readBuffer = Buffer.allocUnsafe(READ_CHUNK);
   const packed: PackedEntry[] = [];
   let contentBytes = 0;
+  let result: GzipResult;
   try {
     for (const entry of entries) {
       if (entry.type === 'directory') {
@@ -109,7 +73,7 @@ export async function writeTarGz(entries: readonly PackEntry[], outPath: string,
       } else {
         const mode = entry.executable ? MODE_EXECUTABLE : MODE_FILE;
         for (const block of headerBlocks(entry.path, '0', mode, entry.size, '', options.mtime)) await push(block);
-        const sha256 = await packFile(entry, push, flush, write);
+        const sha256 = await packFile(entry, push, readBuffer);
         packed.push({ sha256, size: entry.size, mode });
         contentBytes += entry.size;
         options.onProgress?.(contentBytes);
@@ -117,53 +81,60 @@ export async function writeTarGz(entries: readonly PackEntry[], outPath: string,
     }
     // Two zero blocks end the archive.
     await push(Buffer.alloc(BLOCK * 2));
-    await flush();
-    gzip.end();
-    await done;
+    result = await gzip.end();
   } catch (error) {
-    gzip.destroy();
-    await done.catch(() => undefined);
+    await gzip.abort();
+    await handle.close().catch(() => undefined);
     throw error;
   }
-  debug('packed %d entries, %d content bytes, %d compressed', packed.length, contentBytes, sink.size);
-  return { sha256: sink.digest(), size: sink.size, entries: packed };
+  await handle.close();
+  debug('packed %d entries, %d content bytes, %d compressed', packed.length, contentBytes, result.size);
+  return { sha256: result.sha256, size: result.size, entries: packed };
 }
 
+function changedSize(entry: Extract<PackEntry, { type: 'file' }>): ToolError {
+  // The header already promised `size` bytes: a file that changed under us would corrupt the archive.
+  return new ToolError('INPUT_CHANGED', `${entry.source} changed size while it was packed`, {
+    hint: 'do not modify the server tree during a build',
+  });
+}
+
+/** Packs one file's content and padding; returns its sha256. Small files in one read, big ones in chunks. */
 async function packFile(
   entry: Extract<PackEntry, { type: 'file' }>,
   push: (chunk: Buffer) => Promise<void>,
-  flush: () => Promise<void>,
-  write: (chunk: Buffer) => Promise<void>,
+  buffer: Buffer,
 ): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await open(entry.source, 'r');
-  try {
-    let offset = 0;
-    const small = entry.size <= READ_CHUNK;
-    if (!small) await flush();
-    while (offset < entry.size) {
-      const length = Math.min(READ_CHUNK, entry.size - offset);
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, offset);
-      if (bytesRead === 0) break;
-      const chunk = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
-      hash.update(chunk);
-      if (small) await push(chunk);
-      else await write(chunk);
-      offset += bytesRead;
+  if (entry.size <= READ_CHUNK) {
+    // Synchronous on purpose: an async read is five threadpool round trips (open, fstat, read,
+    // read, close) per file, and across thousands of small files those hops cost more CPU than
+    // the reads; the compressor keeps working on its own threads meanwhile.
+    const content = readFileSync(entry.source);
+    if (content.length !== entry.size) throw changedSize(entry);
+    hash.update(content);
+    await push(content);
+  } else {
+    const handle = await open(entry.source, 'r');
+    try {
+      let offset = 0;
+      while (offset < entry.size) {
+        const length = Math.min(buffer.length, entry.size - offset);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        if (bytesRead === 0) break;
+        const chunk = buffer.subarray(0, bytesRead);
+        hash.update(chunk);
+        await push(chunk);
+        offset += bytesRead;
+      }
+      const extra = await handle.read(Buffer.alloc(1), 0, 1, offset);
+      if (offset !== entry.size || extra.bytesRead !== 0) throw changedSize(entry);
+    } finally {
+      await handle.close();
     }
-    // The header already promised `size` bytes: a file that changed under us would corrupt the archive.
-    const extra = await handle.read(Buffer.alloc(1), 0, 1, offset);
-    if (offset !== entry.size || extra.bytesRead !== 0) {
-      throw new ToolError('INPUT_CHANGED', `${entry.source} changed size while it was packed`, {
-        hint: 'do not modify the server tree during a build',
-      });
-    }
-  } finally {
-    await handle.close();
   }
   const padding = (BLOCK - (entry.size % BLOCK)) % BLOCK;
-  if (padding > 0) await push(Buffer.alloc(padding));
+  if (padding > 0) await push(ZERO_BLOCK.subarray(0, padding));
   return hash.digest('hex');
 }
 
@@ -245,27 +216,4 @@ function paxRecord(key: string, value: string): string {
   let length = restBytes + String(restBytes).length;
   if (String(length).length + restBytes !== length) length = String(length).length + restBytes;
   return `${length}${rest}`;
-}
-
-/** Fixes the gzip header's OS byte and hashes the compressed stream as it goes to disk. */
-class HashingHeaderFix extends Transform {
-  private readonly hash = createHash('sha256');
-  private seen = 0;
-  size = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.seen <= 9 && this.seen + chunk.length > 9) {
-      const copy = Buffer.from(chunk);
-      copy[9 - this.seen] = GZIP_OS_UNIX;
-      chunk = copy;
-    }
-    this.seen += chunk.length;
-    this.size += chunk.length;
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
 }

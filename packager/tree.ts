@@ -3,7 +3,7 @@
  * single byte is packed. Files stay where they are on disk (`source`); only generated files are
  * written to the staging folder.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { ToolError } from '../abi-gate/errors.js';
 
@@ -100,15 +100,10 @@ export class ServerTree {
 
   /** Every path in archive order: a folder, then its children sorted by bytes (GNU tar --sort=name). */
   sortedPaths(): string[] {
-    const keyed = [...this.nodes.keys()].map((path) => ({ path, parts: path.split('/').map((part) => Buffer.from(part)) }));
-    keyed.sort((a, b) => {
-      const n = Math.min(a.parts.length, b.parts.length);
-      for (let i = 0; i < n; i++) {
-        const order = Buffer.compare(a.parts[i] as Buffer, b.parts[i] as Buffer);
-        if (order !== 0) return order;
-      }
-      return a.parts.length - b.parts.length;
-    });
+    // With '/' as NUL (a byte no name holds), one byte comparison of whole paths orders them as
+    // a part-by-part comparison would: a folder before its children, `a/b` before `a-c`.
+    const keyed = [...this.nodes.keys()].map((path) => ({ path, key: Buffer.from(path.replaceAll('/', '\0')) }));
+    keyed.sort((a, b) => Buffer.compare(a.key, b.key));
     return keyed.map((entry) => entry.path);
   }
 
@@ -131,22 +126,26 @@ export interface WalkOptions {
 /**
  * Reads a folder into `tree` (paths relative to `root`). Refuses what could not be installed
  * safely: a symlink leaving the folder, devices, FIFOs, sockets.
+ *
+ * Synchronous calls on purpose: a server has thousands of files, and an awaited lstat per file is
+ * a threadpool round trip that costs ~20x the syscall (1 s instead of 50 ms on the bench tree);
+ * nothing else runs while the tree is read.
  */
 export async function walkFolder(root: string, tree: ServerTree, options: WalkOptions): Promise<void> {
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    const names = await readdir(dir);
+  const walk = (dir: string, rel: string): void => {
+    const names = readdirSync(dir);
     for (const name of names) {
       const path = rel === '' ? name : `${rel}/${name}`;
       if (isMacJunk(path, options.stripped)) continue;
       const abs = join(dir, name);
-      const stats = await lstat(abs);
+      const stats = lstatSync(abs);
       if (stats.isDirectory()) {
         tree.set(path, { type: 'directory' });
-        await walk(abs, path);
+        walk(abs, path);
       } else if (stats.isFile()) {
         tree.set(path, { type: 'file', source: abs, size: stats.size, executable: (stats.mode & 0o111) !== 0 });
       } else if (stats.isSymbolicLink()) {
-        const target = await readlink(abs);
+        const target = readlinkSync(abs);
         if (!options.allowSymlinks) {
           throw new ToolError('UNSAFE_SYMLINK', `${options.label} ${abs} is a symlink; overlays must hold regular files`, {
             hint: 'copy the file itself into the overlay',
@@ -165,5 +164,5 @@ export async function walkFolder(root: string, tree: ServerTree, options: WalkOp
       }
     }
   };
-  await walk(root, '');
+  walk(root, '');
 }
