@@ -45,7 +45,8 @@ export function bootArgs(args: Record<string, unknown>): BootArgs {
 function timingLine(result: BootResult): string {
   const s = (ms: number): string => (ms / 1000).toFixed(2);
   const t = result.timings;
-  return `timings: ${s(t.totalMs)} s in all: image and scan ${s(t.prepareMs)} s, server start-up ${s(t.serverStartMs)} s, boot overhead ${s(t.overheadMs)} s (image ${result.image}, run ${result.runId})`;
+  const phases = Object.entries(t.phases).map(([name, ms]) => `${name} ${s(ms)}`).join(', ');
+  return `timings: ${s(t.totalMs)} s in all: image and scan ${s(t.prepareMs)} s, server start-up ${s(t.serverStartMs)} s, boot overhead ${s(t.overheadMs)} s (image ${result.image}, run ${result.runId}); phases, overlapping: ${phases}`;
 }
 
 /**

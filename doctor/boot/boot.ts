@@ -7,12 +7,20 @@ import { BootContainer, newRunId, parkIfInterrupted } from './container.js';
 import { connectEngine } from './engine.js';
 import { execIn } from './exec.js';
 import { ensureImage } from './image.js';
-import { installTarball, pickServerBin } from './install.js';
-import { ADDON_LOADER_JS, INSPECT_SCRIPT, parseAddonLoads, parseInspect, type AddonVerdict } from './inspect-script.js';
+import { copyTarball, installTarball, pickServerBin } from './install.js';
+import {
+  ADDON_LOADER_JS,
+  INSPECT_SCRIPT,
+  RUNTIME_SCRIPT,
+  parseAddonLoads,
+  parseInspect,
+  parseRuntimeProbe,
+  type AddonVerdict,
+} from './inspect-script.js';
 import { bootCheck, isLoaderError, nativeLoadCheck, predictionCheck, type NativeVerdict } from './checks.js';
 import { readRuntime, type RuntimeFacts } from './runtime.js';
 import { scanInstall, type InstallScan } from './scan.js';
-import { DEFAULT_SERVER_ARGS, probeVersion, startServer, type Probe, type ServerStart } from './server.js';
+import { DEFAULT_SERVER_ARGS, prepareProbe, startServer, type Probe, type ServerStart } from './server.js';
 
 const debug = createDebug('remote-ai:doctor:boot');
 
@@ -34,14 +42,29 @@ export interface BootOptions {
   scan?: InstallScan;
 }
 
+/** The steps of a boot, in the order they start; several overlap (see bootOnce). */
+export type BootPhase =
+  | 'image'
+  | 'scan'
+  | 'container'
+  | 'runtime'
+  | 'copy'
+  | 'install'
+  | 'inspect'
+  | 'probe'
+  | 'stop'
+  | 'remove';
+
 export interface BootTimings {
   totalMs: number;
   /** Building (or pulling) the image; near zero once it is cached. */
   prepareMs: number;
   /** From starting the launcher to its listening line: the server's own start-up. */
   serverStartMs: number;
-  /** Everything else a boot costs: scan, container, copy, extract, probes, loads, cleanup. */
+  /** Everything else a boot costs: container, copy, extract, probes, loads, removal. */
   overheadMs: number;
+  /** Milliseconds each phase took; they overlap, so they do not add up to totalMs. */
+  phases: Partial<Record<BootPhase, number>>;
 }
 
 export interface BootResult {
@@ -87,21 +110,45 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
   }
 }
 
+const ignore = (): void => undefined;
+
 async function bootOnce(tarball: string, options: BootOptions): Promise<BootResult> {
   const began = performance.now();
+  const phases: BootTimings['phases'] = {};
+  const timed = async <T>(phase: BootPhase, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] = performance.now() - start;
+      debug('%s: %d ms', phase, Math.round(phases[phase] ?? 0));
+    }
+  };
   const docker = options.docker ?? (await connectEngine());
   const runId = options.runId ?? newRunId();
-  const image = await ensureImage(docker, {
-    ...(options.image === undefined ? {} : { image: options.image }),
-    ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),
-  });
+  const image = await timed('image', () =>
+    ensureImage(docker, {
+      ...(options.image === undefined ? {} : { image: options.image }),
+      ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),
+    }),
+  );
   const imageReady = performance.now();
-  // The static scan reads the tarball on the host while the container copies and extracts it.
-  const scanning = options.scan === undefined ? scanInstall(tarball) : Promise.resolve(options.scan);
-  scanning.catch(() => undefined);
+  // Until the install is extracted, the engine is what a boot waits for: the host reads the
+  // tarball and the container is asked about its runtime while the tarball is copied in and
+  // extracted; the probe's node starts with the server. Promises awaited later get a no-op catch
+  // at once: a rejection in between (the container removed on SIGINT) must not count as unhandled.
+  const scanning = options.scan === undefined ? timed('scan', () => scanInstall(tarball)) : Promise.resolve(options.scan);
+  scanning.catch(ignore);
 
-  await using box = await BootContainer.create(docker, { image, runId, ...(options.labels === undefined ? {} : { labels: options.labels }) });
-  const installed = await installTarball(box, tarball, options.commit);
+  await using box = await timed('container', () =>
+    BootContainer.create(docker, { image, runId, ...(options.labels === undefined ? {} : { labels: options.labels }) }),
+  );
+  // The engine handles an archive and a start of one container one after the other: start first,
+  // so the runtime probe can run during the copy.
+  const learning = timed('runtime', () => learnRuntime(box, scanning));
+  learning.catch(ignore);
+  await timed('copy', () => copyTarball(box, tarball));
+  const installed = await timed('install', () => installTarball(box, tarball, options.commit));
   const bin = pickServerBin(installed, tarball);
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
   const starting = startServer(box, {
@@ -111,33 +158,39 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
     env: options.serverEnv ?? [],
     timeoutMs: options.startTimeoutMs ?? 60_000,
   });
-  starting.catch(() => undefined);
+  starting.catch(ignore);
+  const probing = prepareProbe(box, installed.dir);
 
   const scan = await scanning;
   const { targets, skipped } = loadTargets(scan.files);
-  const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
   const nodeFile = scan.files.find((f) => f.path === 'node');
   // Addons get the loader's --list verdict too: it stands when the bundled node cannot start.
   const elfPaths = targets.map((f) => f.path);
   const addonPaths = targets.filter((f) => f.path.endsWith('.node')).map((f) => f.path);
-  const inspecting = execIn(
-    box.container,
-    ['sh', '-c', INSPECT_SCRIPT, 'sh', installed.dir, nodeFile?.interpreter ?? '', ...elfPaths, '--addons', ...addonPaths],
-    { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] },
+  const inspecting = timed('inspect', () =>
+    execIn(
+      box.container,
+      ['sh', '-c', INSPECT_SCRIPT, 'sh', installed.dir, nodeFile?.interpreter ?? '', ...elfPaths, '--addons', ...addonPaths],
+      { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] },
+    ),
   );
-  // Awaited below; until then a rejection (the container removed on SIGINT) must not count as unhandled.
-  inspecting.catch(() => undefined);
+  inspecting.catch(ignore);
   const server = await starting;
-  const probe = server.start.ok ? await probeVersion(box, installed.dir, server.start.port) : null;
-  const stopping = server.stop();
+  const started = server.start;
+  let probe: Probe | null = null;
+  if (started.ok) probe = await timed('probe', () => probing.ask(started.port, server.pid));
+  else probing.cancel();
+  // A probe that answered has sent the server its SIGTERM.
+  const stopping = timed('stop', () => server.stop({ signalled: probe?.ok === true }));
 
   const inspected = parseInspect((await inspecting).stdout);
-  const [native, runtime] = await Promise.all([
-    judgeAddons(box, installed.dir, inspected, addonPaths),
-    readRuntime(box, inspected, machine, new Set(targets.flatMap((f) => f.needed))),
-  ]);
-  const predictions = predictLoad(targets, scan.files, scan.tree, runtime);
+  const [native, runtime] = await Promise.all([judgeAddons(box, installed.dir, inspected, addonPaths), learning]);
   await stopping;
+  // Nothing more runs in the container: it goes while the prediction is computed here.
+  const removing = timed('remove', () => box[Symbol.asyncDispose]());
+  removing.catch(ignore);
+  const predictions = predictLoad(targets, scan.files, scan.tree, runtime);
+  await removing;
 
   const checks = [
     bootCheck(server.start, probe, installed.commit, bin),
@@ -145,8 +198,9 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
     predictionCheck(predictions, native, runtime),
   ];
   const totalMs = performance.now() - began;
+  const prepareMs = imageReady - began;
   const serverStartMs = server.start.startMs;
-  const result: BootResult = {
+  return {
     tarball,
     image,
     runId,
@@ -156,9 +210,19 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
     predictions,
     server: server.start,
     probe,
-    timings: { totalMs, prepareMs: imageReady - began, serverStartMs, overheadMs: totalMs - (imageReady - began) - serverStartMs },
+    timings: { totalMs, prepareMs, serverStartMs, overheadMs: totalMs - prepareMs - serverStartMs, phases },
   };
-  return result;
+}
+
+/**
+ * The runtime the prediction is made for. Needs a running container but not the install, and
+ * the host's scan only to know which libraries to read: it runs beside the copy and the extract.
+ */
+async function learnRuntime(box: BootContainer, scanning: Promise<InstallScan>): Promise<RuntimeFacts> {
+  const probed = parseRuntimeProbe((await execIn(box.container, ['sh', '-c', RUNTIME_SCRIPT])).stdout);
+  const { targets } = loadTargets((await scanning).files);
+  const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
+  return readRuntime(box, probed, machine, new Set(targets.flatMap((f) => f.needed)));
 }
 
 /**

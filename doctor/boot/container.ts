@@ -69,9 +69,13 @@ export interface CreateOptions {
   labels?: Record<string, string>;
 }
 
+/** $HOME in every boot container: the install lands in `$HOME/.remote-ai-server/bin/<commit>`. */
+export const CONTAINER_HOME = '/root';
+export const INSTALL_ROOT = `${CONTAINER_HOME}/.remote-ai-server`;
+
 /** A started, network-less container that is removed (forcibly) when disposed. */
 export class BootContainer implements AsyncDisposable {
-  private disposed = false;
+  private removal: Promise<void> | null = null;
 
   private constructor(
     readonly container: Docker.Container,
@@ -84,9 +88,18 @@ export class BootContainer implements AsyncDisposable {
       // PID 1 only keeps the container alive; everything else runs through exec.
       Cmd: ['sleep', 'infinity'],
       Labels: { ...options.labels, [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: options.runId },
-      WorkingDir: '/root',
-      Env: ['HOME=/root'],
-      HostConfig: { NetworkMode: 'none', AutoRemove: false },
+      WorkingDir: CONTAINER_HOME,
+      Env: [`HOME=${CONTAINER_HOME}`],
+      HostConfig: {
+        NetworkMode: 'none',
+        AutoRemove: false,
+        // The install (about 200 MB in some 10,000 files) lives in memory: written to the
+        // container's overlay layer it costs seconds to extract and seconds again to delete when
+        // the container goes, on a slow CI disk far more than the server's own start-up. Same path,
+        // same tar, same loader: nothing a boot judges depends on the file system under it.
+        // `exec`: Docker mounts a tmpfs noexec unless told otherwise.
+        Tmpfs: { [INSTALL_ROOT]: 'rw,exec,mode=0755' },
+      },
     });
     const handle = new BootContainer(container, options.runId);
     track(handle);
@@ -104,9 +117,17 @@ export class BootContainer implements AsyncDisposable {
     return this.container.id;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+  /**
+   * Removes the container. A second call waits for the first removal instead of returning while
+   * it runs; its failure was the first caller's to report.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.removal !== null) return this.removal.catch(() => undefined);
+    this.removal = this.remove();
+    return this.removal;
+  }
+
+  private async remove(): Promise<void> {
     debug('removing %s', this.container.id.slice(0, 12));
     try {
       // force: SIGKILL then remove; `sleep` as PID 1 ignores SIGTERM, a stop would wait 10 s.

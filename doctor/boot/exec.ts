@@ -16,6 +16,8 @@ export interface ExecOptions {
   /** Called with each complete output line (stdout and stderr merged), as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   signal?: AbortSignal;
+  /** Written to the command's stdin once it resolves, then stdin is closed. */
+  stdin?: Promise<string>;
 }
 
 /**
@@ -31,10 +33,17 @@ export async function execIn(container: Docker.Container, cmd: string[], options
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
+    AttachStdin: options.stdin !== undefined,
     ...(options.env === undefined ? {} : { Env: options.env }),
     ...(options.workingDir === undefined ? {} : { WorkingDir: options.workingDir }),
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = await exec.start({ hijack: true, stdin: options.stdin !== undefined });
+  // end() closes only our side of the hijacked socket: the engine passes that on as EOF on the
+  // command's stdin and keeps sending its output.
+  const close = (text?: string): void => {
+    if (!stream.destroyed && stream.writable) stream.end(text);
+  };
+  options.stdin?.then(close, () => close());
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout, 'stdout', options.onLine);

@@ -45,12 +45,19 @@ for f in "$dir"/bin/*; do
 done
 `;
 
-/** Copies `tarball` (a .tar.gz) into the container and installs it as the resolver would. */
-export async function installTarball(box: BootContainer, tarball: string, commit?: string): Promise<Installed> {
-  // putArchive would extract a gzip'd tar with the engine's own Go code; wrapping the file in a
-  // plain tar lands the .tar.gz untouched in /tmp, for the container's tar to extract.
+/**
+ * Copies `tarball` (a .tar.gz) to the container's /tmp, streamed from disk. putArchive would
+ * extract a gzip'd tar with the engine's own Go code; wrapping the file in a plain tar lands the
+ * .tar.gz untouched, for the container's tar to extract. /tmp, not the install's tmpfs: the
+ * engine writes archives into the container's own layer and would not see a tmpfs mount.
+ */
+export async function copyTarball(box: BootContainer, tarball: string): Promise<void> {
   const wrapper = create({ cwd: dirname(tarball), portable: true, noMtime: true }, [basename(tarball)]);
   await box.container.putArchive(Readable.from(wrapper), { path: '/tmp' });
+}
+
+/** Installs the tarball `copyTarball` put in /tmp as the resolver would. */
+export async function installTarball(box: BootContainer, tarball: string, commit?: string): Promise<Installed> {
   const result = await execIn(box.container, ['sh', '-c', INSTALL_SCRIPT, 'sh', basename(tarball), commit ?? '']);
   if (result.exitCode !== 0) {
     const why = (result.stderr.trim().split('\n').pop() ?? '') || `exit ${result.exitCode}`;

@@ -4,7 +4,7 @@ import { scanBuffer } from '../../abi-gate/scan-file.js';
 import { readTar } from '../../abi-gate/tar/read-tar.js';
 import type { Machine } from '../../abi-gate/types.js';
 import type { BootContainer } from './container.js';
-import type { InspectOutput } from './inspect-script.js';
+import type { RuntimeProbe } from './inspect-script.js';
 
 const debug = createDebug('remote-ai:doctor:runtime');
 
@@ -56,7 +56,7 @@ function highest(defs: string[], family: string): string | null {
  */
 export async function readRuntime(
   box: BootContainer,
-  facts: InspectOutput,
+  facts: RuntimeProbe,
   machine: Machine,
   needed: Iterable<string>,
 ): Promise<RuntimeFacts> {

@@ -23,8 +23,13 @@ export type ServerStart =
 
 export interface RunningServer {
   start: ServerStart;
-  /** Sends SIGTERM and waits (bounded) for the server's exec to end. */
-  stop(): Promise<void>;
+  /** The server's pid in the container, once the wrapper printed it. */
+  pid: string | null;
+  /**
+   * Sends SIGTERM (unless `signalled`: the probe sent it already) and waits (bounded) for the
+   * server's exec to end.
+   */
+  stop(options?: { signalled?: boolean }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -75,38 +80,67 @@ export async function startServer(box: BootContainer, options: StartOptions): Pr
   ]);
   clearTimeout(timer);
   const startMs = performance.now() - began;
-  const stop = async (): Promise<void> => {
+  const stop = async ({ signalled = false } = {}): Promise<void> => {
     // `kill` is a shell builtin: minimal images (Debian minbase) have no /bin/kill.
-    if (pid !== null) await execIn(box.container, ['sh', '-c', 'kill -TERM "$1"', 'sh', pid]).catch(() => undefined);
+    if (pid !== null && !signalled) await execIn(box.container, ['sh', '-c', 'kill -TERM "$1"', 'sh', pid]).catch(() => undefined);
     const ended = await Promise.race([
       run.then(() => true, () => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref()),
     ]);
     debug(ended ? 'server stopped' : 'server still running 2 s after SIGTERM: removing the container ends it');
   };
-  if (outcome.kind === 'listening') return { start: { ok: true, port: outcome.port, startMs, log }, stop };
+  if (outcome.kind === 'listening') return { start: { ok: true, port: outcome.port, startMs, log }, pid, stop };
   if (outcome.kind === 'exited') {
-    return { start: { ok: false, reason: 'exited', exitCode: outcome.result.exitCode, startMs, log }, stop };
+    return { start: { ok: false, reason: 'exited', exitCode: outcome.result.exitCode, startMs, log }, pid, stop };
   }
-  return { start: { ok: false, reason: 'timeout', exitCode: null, startMs, log }, stop };
+  return { start: { ok: false, reason: 'timeout', exitCode: null, startMs, log }, pid, stop };
 }
 
+/**
+ * Reads "<port> <pid>" from stdin, GETs /version, then sends the server SIGTERM: the probe's node
+ * starts while the server does, and the stop needs no exec of its own.
+ */
 const PROBE_JS =
-  "require('http').get('http://127.0.0.1:'+process.argv[1]+'/version',(r)=>{let b='';r.setEncoding('utf8');" +
-  "r.on('data',(d)=>{b+=d});r.on('end',()=>{process.stdout.write(r.statusCode+' '+b)})})" +
-  ".on('error',(e)=>{process.stderr.write(e.message);process.exit(3)})";
+  "let a='';process.stdin.setEncoding('utf8');process.stdin.on('data',(d)=>{a+=d});process.stdin.on('end',()=>{" +
+  "const [port,pid]=a.trim().split(' ');if(!port)process.exit(4);" +
+  "const stop=()=>{if(pid)try{process.kill(Number(pid),'SIGTERM')}catch(e){}};" +
+  "require('http').get('http://127.0.0.1:'+port+'/version',(r)=>{let b='';r.setEncoding('utf8');" +
+  "r.on('data',(d)=>{b+=d});r.on('end',()=>{stop();process.stdout.write(r.statusCode+' '+b)})})" +
+  ".on('error',(e)=>{stop();process.stderr.write(e.message);process.exit(3)})})";
 
 export type Probe = { ok: true; status: number; body: string } | { ok: false; error: string };
 
+export interface PendingProbe {
+  /** GET /version on `port`, then SIGTERM to `pid` (when known). */
+  ask(port: number, pid: string | null): Promise<Probe>;
+  /** The server never listened: the probe ends without a request. */
+  cancel(): void;
+}
+
 /**
  * GET /version from inside the container with the server's own node: the container has no network
- * (NetworkMode none), and 127.0.0.1 because `localhost` may resolve to ::1 only.
+ * (NetworkMode none), and 127.0.0.1 because `localhost` may resolve to ::1 only. The node starts
+ * now and waits on stdin for the port.
  */
-export async function probeVersion(box: BootContainer, dir: string, port: number): Promise<Probe> {
-  const result = await execIn(box.container, [`${dir}/node`, '-e', PROBE_JS, String(port)]);
-  const match = /^(\d{3}) ([\s\S]*)$/.exec(result.stdout);
-  if (result.exitCode !== 0 || match === null) {
-    return { ok: false, error: result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}` };
-  }
-  return { ok: true, status: Number(match[1]), body: (match[2] ?? '').trim() };
+export function prepareProbe(box: BootContainer, dir: string): PendingProbe {
+  let send: (text: string) => void = () => undefined;
+  const stdin = new Promise<string>((resolve) => {
+    send = resolve;
+  });
+  const run = execIn(box.container, [`${dir}/node`, '-e', PROBE_JS], { stdin });
+  run.catch(() => undefined);
+  return {
+    async ask(port, pid) {
+      send(`${port} ${pid ?? ''}\n`);
+      const result = await run;
+      const match = /^(\d{3}) ([\s\S]*)$/.exec(result.stdout);
+      if (result.exitCode !== 0 || match === null) {
+        return { ok: false, error: result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}` };
+      }
+      return { ok: true, status: Number(match[1]), body: (match[2] ?? '').trim() };
+    },
+    cancel() {
+      send('');
+    },
+  };
 }
