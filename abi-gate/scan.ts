@@ -4,10 +4,11 @@ import createDebug from 'debug';
 import { ToolError } from './errors.js';
 import { FORMAT_SNIFF_BYTES, detectFormat } from './format.js';
 import { maxRequires } from './requirements.js';
-import { ChunkSource } from './elf/byte-source.js';
+import { RetainedChunks } from './scan-retain.js';
+import type { EntryBody } from './tar/types.js';
 import { scanFile, scanSource } from './scan-file.js';
 import { ScanTree, folderReportPath } from './scan-tree.js';
-import type { ScanEntry, ScanReport, ScannedFile } from './types.js';
+import type { ByteSource, ScanEntry, ScanReport, ScannedFile } from './types.js';
 
 const debug = createDebug('remote-ai:abi-gate:scan');
 
@@ -50,6 +51,36 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
   return { files, summary: { requires: maxRequires(scanned.map((f) => f.requires)) }, tree };
 }
 
+/**
+ * Reads one tar entry's body: sniffs its first FORMAT_SNIFF_BYTES and keeps the chunks of a native
+ * binary (for an ELF, only the parts its scan is expected to read when `sparse`); null for
+ * anything else.
+ */
+async function readBinary(size: number, body: EntryBody, sparse: boolean): Promise<RetainedChunks | null> {
+  let head: Buffer[] = [];
+  let have = 0;
+  let kept: RetainedChunks | null = null;
+  let binary: boolean | null = null;
+  await body.forEach((chunk) => {
+    if (kept !== null) {
+      kept.push(chunk);
+      return;
+    }
+    if (binary === false) return;
+    head.push(chunk);
+    have += chunk.length;
+    if (have < FORMAT_SNIFF_BYTES && have < size) return;
+    const detected = detectFormat(head.length === 1 ? chunk : Buffer.concat(head, have));
+    binary = detected !== null;
+    if (detected !== null) {
+      kept = new RetainedChunks(size, sparse && detected.format === 'elf');
+      for (const piece of head) kept.push(piece);
+    }
+    head = [];
+  });
+  return kept;
+}
+
 function scanSingle(path: string, tree: ScanTree): ScanEntry[] {
   tree.addFile(path);
   const entry = scanFile(path);
@@ -88,28 +119,32 @@ async function scanTarball(tarball: string, tree: ScanTree): Promise<ScanEntry[]
   const add = tree.addRoot(tarball, ':');
   const found: ScanEntry[] = [];
   const seen: string[] = [];
+  /** Tar offsets of ELF entries whose scan needed a byte that was not kept. */
+  const missed = new Set<number>();
   const { readTar } = await import('./tar/read-tar.js');
+  const onBinary = (path: string, offset: number, source: ByteSource & { missed?: boolean }): void => {
+    const entry = scanSource(source, `${tarball}:${path}`);
+    if (source.missed === true) missed.add(offset);
+    else if (entry !== null) found.push(entry);
+  };
   try {
-    await readTar(tarball, async (info, body) => {
+    await readTar(tarball, (info, body) => {
       const path = info.path.replace(/^(\.\/)+/, '');
       if (info.type === 'file' || info.type === 'symlink' || info.type === 'hardlink') seen.push(path);
-      if (info.type !== 'file' || info.size === 0) return;
-      const chunks: Buffer[] = [];
-      let have = 0;
-      let binary: boolean | null = null;
-      await body.forEach((chunk) => {
-        if (binary === false) return;
-        chunks.push(chunk);
-        have += chunk.length;
-        if (binary === null && (have >= FORMAT_SNIFF_BYTES || have === info.size)) {
-          binary = detectFormat(have === chunk.length ? chunk : Buffer.concat(chunks)) !== null;
-          if (!binary) chunks.length = 0;
-        }
+      if (info.type !== 'file' || info.size === 0) return undefined;
+      return readBinary(info.size, body, true).then((kept) => {
+        if (kept !== null) onBinary(path, info.offset, kept.source());
       });
-      if (binary !== true) return;
-      const entry = scanSource(new ChunkSource(chunks), `${tarball}:${path}`);
-      if (entry !== null) found.push(entry);
     });
+    if (missed.size > 0) {
+      debug('%s: %d binaries need a second pass with every byte kept', tarball, missed.size);
+      await readTar(tarball, (info, body) => {
+        if (!missed.has(info.offset)) return undefined;
+        return readBinary(info.size, body, false).then((kept) => {
+          if (kept !== null) onBinary(info.path.replace(/^(\.\/)+/, ''), info.offset, kept.source());
+        });
+      });
+    }
   } catch (error) {
     if (!(error instanceof ToolError)) throw error;
     found.push({ path: tarball, format: null, error: error.message });

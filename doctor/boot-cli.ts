@@ -5,9 +5,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ToolError } from '../abi-gate/errors.js';
-import { bootTarball, type BootOptions, type BootResult } from './boot/boot.js';
-import { connectEngine } from './boot/engine.js';
-import { gc } from './gc.js';
+// Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
+// when a boot or gc runs, not for every `doctor verify`.
+import type { BootOptions, BootResult } from './boot/boot.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
 
 export interface BootArgs {
@@ -54,6 +54,8 @@ function timingLine(result: BootResult): string {
  * small CI machines) and returns one report entry per tarball with the boot checks.
  */
 export async function bootReports(tarballs: readonly string[], args: BootArgs): Promise<TarballReport[]> {
+  const { connectEngine } = await import('./boot/engine.js');
+  const { bootTarball } = await import('./boot/boot.js');
   const docker = await connectEngine();
   const reports: TarballReport[] = [];
   for (const file of tarballs) {
@@ -114,6 +116,7 @@ export function gcCommand(write: (text: string) => void, exit: Exit): CommandMod
     builder: (argv) => argv.option('run', { type: 'string', describe: 'only the containers of this run id' }),
     handler: async (raw) => {
       const args = raw as unknown as Record<string, unknown>;
+      const { gc } = await import('./gc.js');
       const result = await gc(typeof args['run'] === 'string' ? { runId: args['run'] } : {});
       for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'})\n`);
       for (const f of result.failed) write(`could not remove ${f.id.slice(0, 12)}: ${f.error}\n`);

@@ -1,12 +1,15 @@
 /**
  * The one read of a tarball: sha256 of the compressed bytes, gunzip, tar framing, per-file sha256,
  * format sniffing and the ELF scan, all fed from the same chunks. Nothing is written to disk;
- * only native binaries are held (as their chunk list, never concatenated) until scanned.
+ * only native binaries are held (as their chunk list, never concatenated) until scanned, and of an
+ * ELF only the parts its scan is expected to read (abi-gate/scan-retain.ts; a wrong guess costs a
+ * second pass for that binary).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import createDebug from 'debug';
 import { ChunkSource, detectFormat, FORMAT_SNIFF_BYTES, scanSource } from '../abi-gate/index.js';
+import { RetainedChunks } from '../abi-gate/scan-retain.js';
 import { isTarError, readTar, type EntryBody, type TarEntryInfo, type TarEntryType } from '../abi-gate/tar/index.js';
 import type { ScanEntry } from '../abi-gate/types.js';
 import { readNodeVersion } from './verify-node.js';
@@ -40,65 +43,108 @@ class LimitStop extends Error {
 export class UnreadableTarball extends Error {}
 
 function isTopLevelFile(path: string, name: string): boolean {
+  if (!path.includes(name)) return false;
   const parts = normalizePath(path).split('/');
   return parts.length === 2 && parts[1] === name;
 }
 
-interface BodyResult {
-  sha256: string;
-  format: ScanEntry['format'] | null;
-  chunks: Buffer[] | null;
-  text: string | null;
-}
+/**
+ * One file body as it streams by: its sha256 (one-shot when the body arrives in one piece, the
+ * common case for small files), its format from the first FORMAT_SNIFF_BYTES, and its chunks
+ * kept (as the inflater produced them, never copied) only once the head says it is a native
+ * binary; of an ELF, only the chunks its scan is expected to read.
+ */
+class BodyReader {
+  format: ScanEntry['format'] | null = null;
+  kept: RetainedChunks | null = null;
+  /** The bundled node's version, searched while its bytes stream by (see verify-node.ts). */
+  nodeVersion: string | null = null;
+  private hash: Hash | null = null;
+  private digest: string | null = null;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private decided = false;
+  private readonly text: Buffer[] | null;
+  private textLength = 0;
+  private versionTail: Buffer | null = null;
 
-/** Reads one file body: hash always, keep chunks only once the head says it is a native binary. */
-async function readBody(body: EntryBody, keepText: boolean, onBytes: (n: number) => void): Promise<BodyResult> {
-  const hash: Hash = createHash('sha256');
-  let head: Buffer[] = [];
-  let headLength = 0;
-  let decided = false;
-  let chunks: Buffer[] | null = null;
-  let format: BodyResult['format'] = null;
-  const text: Buffer[] | null = keepText ? [] : null;
-  let textLength = 0;
+  constructor(
+    private readonly size: number,
+    keepText: boolean,
+    private readonly findNodeVersion: boolean,
+    private readonly onBytes: (n: number) => void,
+  ) {
+    this.text = keepText ? [] : null;
+  }
 
-  const decide = (): void => {
-    decided = true;
-    const detected = detectFormat(head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head, headLength));
-    if (detected !== null) {
-      format = detected.format;
-      chunks = head;
+  readonly onChunk = (chunk: Buffer): void => {
+    this.onBytes(chunk.length);
+    if (this.hash === null && chunk.length === this.size) this.digest = oneShotHash('sha256', chunk, 'hex');
+    else (this.hash ??= createHash('sha256')).update(chunk);
+    if (this.text !== null && this.textLength + chunk.length <= MAX_PRODUCT_JSON) {
+      this.text.push(chunk);
+      this.textLength += chunk.length;
     }
-    head = [];
-  };
-
-  await body.forEach((chunk) => {
-    onBytes(chunk.length);
-    hash.update(chunk);
-    if (text !== null && textLength + chunk.length <= MAX_PRODUCT_JSON) {
-      text.push(chunk);
-      textLength += chunk.length;
+    if (this.findNodeVersion && this.nodeVersion === null) {
+      // The previous chunk's end rides along, so a string across the seam is found too.
+      this.nodeVersion = readNodeVersion(this.versionTail === null ? [chunk] : [this.versionTail, chunk]);
+      this.versionTail = chunk.subarray(-VERSION_SEAM);
     }
-    if (decided) {
-      chunks?.push(chunk);
+    if (this.decided) {
+      this.kept?.push(chunk);
       return;
     }
-    head.push(chunk);
-    headLength += chunk.length;
-    if (headLength >= FORMAT_SNIFF_BYTES) decide();
-  });
-  if (!decided) decide();
-  return {
-    sha256: hash.digest('hex'),
-    format,
-    chunks,
-    text: text === null ? null : Buffer.concat(text).toString('utf8'),
+    this.head.push(chunk);
+    this.headLength += chunk.length;
+    if (this.headLength >= FORMAT_SNIFF_BYTES) this.decide();
   };
+
+  get sha256(): string {
+    this.digest ??= this.hash === null ? oneShotHash('sha256', EMPTY, 'hex') : this.hash.digest('hex');
+    return this.digest;
+  }
+
+  get textContent(): string | null {
+    return this.text === null ? null : Buffer.concat(this.text).toString('utf8');
+  }
+
+  /** Called once the body ended: a file shorter than the sniff window is judged whole. */
+  finish(): void {
+    if (!this.decided) this.decide();
+  }
+
+  private decide(): void {
+    this.decided = true;
+    const head = this.head;
+    const detected = detectFormat(head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head, this.headLength));
+    if (detected !== null) {
+      this.format = detected.format;
+      this.kept = new RetainedChunks(this.size, detected.format === 'elf');
+      for (const piece of head) this.kept.push(piece);
+    }
+    this.head = [];
+  }
 }
 
-/** scanSource reports malformed files as entries with `error`; it returns null only for non-binaries. */
-function scan(path: string, chunks: Buffer[]): ScanEntry | null {
-  return scanSource(new ChunkSource(chunks), path);
+const EMPTY = Buffer.alloc(0);
+/** Bytes of the previous chunk searched again with the next one (verify-node.ts looks 96 bytes around a hit). */
+const VERSION_SEAM = 512;
+
+/**
+ * Scans again, with every byte kept, the binaries whose first scan needed a byte the streaming
+ * pass dropped (an unusual layout); their entries keep their place in `binaries`.
+ */
+async function rescan(file: string, missed: ReadonlyMap<number, string>, binaries: Map<string, ScanEntry>): Promise<void> {
+  debug('%s: %d binaries need a second pass with every byte kept', file, missed.size);
+  await readTar(file, (info, body) => {
+    const path = missed.get(info.offset);
+    if (path === undefined) return undefined;
+    const chunks: Buffer[] = [];
+    return body.forEach((chunk) => chunks.push(chunk)).then(() => {
+      const scanned = scanSource(new ChunkSource(chunks), path);
+      if (scanned !== null) binaries.set(path, scanned);
+    });
+  }, { requireGzip: true, label: file });
 }
 
 function integrityOf(error: unknown): Extract<Integrity, { ok: false }> | null {
@@ -149,8 +195,18 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
   let tarEnd = 0;
   /** Uncompressed bytes handed to the checks so far: what a stopped read really inflated. */
   let seen = 0;
+  const countSeen = (n: number): void => {
+    seen += n;
+  };
+  // Most entries share one (empty) pax record set: list its keys once.
+  let lastPax: Record<string, string> | null = null;
+  let lastPaxKeys: string[] = [];
+  let lastGlobalPax: Record<string, string> | null = null;
+  /** Binaries whose scan needed bytes that were not kept: tar offset -> path. */
+  const missed = new Map<number, string>();
 
-  const onEntry = async (info: TarEntryInfo, body: EntryBody): Promise<void> => {
+  // Synchronous for entries without a body to read: no promise per directory or link.
+  const onEntry = (info: TarEntryInfo, body: EntryBody): Promise<void> | undefined => {
     tarEnd = info.offset + 512 + Math.ceil(info.size / 512) * 512;
     seen = info.offset + 512;
     if (facts.entries.length >= limits.maxEntries) {
@@ -162,7 +218,10 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
     if (tarEnd > limits.maxTotal) {
       throw new LimitStop({ kind: 'total', limit: limits.maxTotal, value: tarEnd, entry: info.path, declared: true });
     }
-    if (facts.globalPaxKeys.length === 0 && Object.keys(info.globalPax).length > 0) facts.globalPaxKeys = Object.keys(info.globalPax);
+    if (facts.globalPaxKeys.length === 0 && info.globalPax !== lastGlobalPax) {
+      lastGlobalPax = info.globalPax;
+      facts.globalPaxKeys = Object.keys(info.globalPax);
+    }
     const fact: EntryFact = {
       path: info.path,
       kind: KINDS[info.type],
@@ -170,23 +229,30 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
       size: info.size,
       linkpath: info.linkpath,
       sha256: null,
-      paxKeys: Object.keys(info.pax),
+      paxKeys: info.pax === lastPax ? lastPaxKeys : Object.keys(info.pax),
       format: null,
     };
+    lastPax = info.pax;
+    lastPaxKeys = fact.paxKeys;
     facts.entries.push(fact);
-    if (info.type !== 'file') return;
+    if (info.type !== 'file') return undefined;
 
     const isProduct = isTopLevelFile(info.path, 'product.json');
-    const result = await readBody(body, isProduct, (n) => {
-      seen += n;
+    const isNode = isTopLevelFile(info.path, 'node');
+    const reader = new BodyReader(info.size, isProduct, isNode, countSeen);
+    return body.forEach(reader.onChunk).then(() => {
+      reader.finish();
+      fact.sha256 = reader.sha256;
+      fact.format = reader.format;
+      if (isProduct) facts.productJson = reader.textContent;
+      if (reader.kept === null) return;
+      if (isNode) facts.nodeVersion = reader.nodeVersion;
+      const source = reader.kept.source();
+      // scanSource reports malformed files as entries with `error`; null only for non-binaries.
+      const scanned = scanSource(source, info.path);
+      if (source.missed) missed.set(info.offset, info.path);
+      if (scanned !== null) facts.binaries.set(info.path, scanned);
     });
-    fact.sha256 = result.sha256;
-    fact.format = result.format;
-    if (isProduct) facts.productJson = result.text;
-    if (result.chunks === null) return;
-    const scanned = scan(info.path, result.chunks);
-    if (scanned !== null) facts.binaries.set(info.path, scanned);
-    if (isTopLevelFile(info.path, 'node')) facts.nodeVersion = readNodeVersion(result.chunks);
   };
 
   try {
@@ -201,6 +267,7 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
         rawBytes += chunk.length;
       },
     });
+    if (missed.size > 0) await rescan(file, missed, facts.binaries);
     facts.decompressedBytes = result.tarBytes;
     facts.complete = result.eof;
     if (!result.eof) {

@@ -53,6 +53,10 @@ function targetOf(facts: TarballFacts, manifest: ManifestLoad): { arch: TargetAr
 
 export async function verifyTarball(file: string, resolved: ResolvedVerifyOptions): Promise<TarballReport> {
   const manifestFile = resolved.manifest ?? sidecarManifestPath(file);
+  // Parsing and validating the manifest is main-thread work that can run while zlib, in the
+  // threadpool, inflates the first chunks of the tarball.
+  const manifestLoad = loadManifest(manifestFile);
+  manifestLoad.catch(() => undefined);
   let facts: TarballFacts;
   try {
     facts = await readTarballFacts(file, resolved.limits);
@@ -60,7 +64,7 @@ export async function verifyTarball(file: string, resolved: ResolvedVerifyOption
     if (error instanceof UnreadableTarball) return { file, ok: false, checks: [], error: error.message };
     throw error;
   }
-  const manifest = await loadManifest(manifestFile);
+  const manifest = await manifestLoad;
   const target = targetOf(facts, manifest);
   const nameParts = parseTarballName(basename(file));
   const ctx: CheckContext = {
