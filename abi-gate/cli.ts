@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
-import { ToolError, isToolError } from './errors.js';
+import { printCliError, type CliIo } from './cli-error.js';
+import { ToolError } from './errors.js';
 import type { ScanEntry, ScanReport } from './types.js';
 
 /**
@@ -10,31 +11,26 @@ import type { ScanEntry, ScanReport } from './types.js';
  * runs is imported lazily, so `abi-gate scan x.node` loads no tar, zlib or ajv code.
  */
 
-export interface Io {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
-
 type Command =
   | { command: 'scan'; paths: string[]; json: boolean }
   | { command: 'check'; paths: string[]; json: boolean; policy: string };
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: Command | null;
   try {
     command = await parse(argv, io);
   } catch (error) {
-    return report(error, io);
+    return printCliError('abi-gate', error, io);
   }
   if (command === null) return 0;
   try {
     return command.command === 'scan' ? await scan(command, io) : await check(command, io);
   } catch (error) {
-    return report(error, io);
+    return printCliError('abi-gate', error, io);
   }
 }
 
-async function parse(argv: readonly string[], io: Io): Promise<Command | null> {
+async function parse(argv: readonly string[], io: CliIo): Promise<Command | null> {
   let printed = false;
   const parsed = await new Promise<Record<string, unknown>>((resolve, reject) => {
     yargs()
@@ -64,7 +60,7 @@ async function parse(argv: readonly string[], io: Io): Promise<Command | null> {
           return;
         }
         if (output !== '') {
-          io.stdout.write(`${output}\n`);
+          io.stdout(`${output}\n`);
           printed = true;
         }
         resolve(args);
@@ -84,28 +80,28 @@ async function parse(argv: readonly string[], io: Io): Promise<Command | null> {
   throw new ToolError('USAGE', 'check needs --policy <name|file.json>', { hint: 'see abi-gate --help' });
 }
 
-async function scan(command: { paths: string[]; json: boolean }, io: Io): Promise<number> {
+async function scan(command: { paths: string[]; json: boolean }, io: CliIo): Promise<number> {
   const report = await runScan(command.paths);
   if (command.json) {
-    io.stdout.write(`${JSON.stringify({ files: report.files, summary: report.summary }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ files: report.files, summary: report.summary }, null, 2)}\n`);
   } else {
     const { formatScanTable } = await import('./report-human.js');
-    io.stdout.write(formatScanTable(report));
+    io.stdout(formatScanTable(report));
   }
   return report.files.some(isUnreadable) ? 2 : 0;
 }
 
-async function check(command: { paths: string[]; json: boolean; policy: string }, io: Io): Promise<number> {
+async function check(command: { paths: string[]; json: boolean; policy: string }, io: CliIo): Promise<number> {
   const { loadPolicy } = await import('./policy.js');
   const policy = loadPolicy(command.policy);
   const report = await runScan(command.paths);
   const { checkFiles } = await import('./check.js');
   const result = checkFiles(report.files, policy, report.tree);
   if (command.json) {
-    io.stdout.write(`${JSON.stringify({ ...result, files: report.files, summary: report.summary }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...result, files: report.files, summary: report.summary }, null, 2)}\n`);
   } else {
     const { formatCheck } = await import('./report-human.js');
-    io.stdout.write(formatCheck(result, report.files.length));
+    io.stdout(formatCheck(result, report.files.length));
   }
   if (report.files.some(isUnreadable)) return 2;
   return result.ok ? 0 : 1;
@@ -118,18 +114,6 @@ async function runScan(paths: string[]): Promise<ScanReport> {
 
 function isUnreadable(entry: ScanEntry): boolean {
   return 'error' in entry && typeof entry.error === 'string';
-}
-
-function report(error: unknown, io: Io): number {
-  if (isToolError(error)) {
-    io.stderr.write(`abi-gate: ${error.toLine()}\n`);
-    if (process.env.DEBUG !== undefined && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`abi-gate: internal error: ${message}\n`);
-  if (process.env.DEBUG !== undefined && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
-  return 2;
 }
 
 function packageVersion(): string {
@@ -149,6 +133,10 @@ function packageVersion(): string {
 
 /** The bin's entry: runs main on this process and sets its exit code. */
 export async function run(): Promise<void> {
-  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+  const code = await main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  });
   process.exitCode = code;
 }

@@ -34,7 +34,7 @@ async function helpOf(bin: string, sub: string): Promise<string> {
 async function runHelp(bin: string, argv: string[], write: (text: string) => void): Promise<void> {
   if (bin === 'doctor') await doctorCli(argv, { stdout: write, stderr: write, env: {} });
   else if (bin === 'packager') await packagerCli(argv, { stdout: write, stderr: write, env: {}, stderrIsTTY: false });
-  else if (bin === 'abi-gate') await abiGateCli(argv, { stdout: { write }, stderr: { write } });
+  else if (bin === 'abi-gate') await abiGateCli(argv, { stdout: write, stderr: write, env: {} });
 }
 
 interface Step {

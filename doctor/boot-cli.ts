@@ -3,11 +3,13 @@
  * `doctor verify`. Kept apart from cli.ts so that file stays about the static gate; cli.ts
  * registers these builders and prints what they return.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { ToolError } from '../abi-gate/errors.js';
 // Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
 // when a boot or gc runs, not for every `doctor verify`.
 import type { BootOptions, BootResult } from './boot/boot.js';
+import type { ReportArgs, withReportOptions } from './cli.js';
+import { register, type Register } from './cli-command.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
 
 export interface BootArgs {
@@ -24,8 +26,15 @@ export function withBootOptions<T>(argv: Argv<T>) {
     .option('server-arg', { type: 'string', array: true, describe: 'replace the server arguments (default: --host 127.0.0.1 --port 0 --without-connection-token --accept-server-license-terms)' });
 }
 
+/** The boot options as yargs hands them over; values are checked, not trusted (a flag given twice is an array). */
+export interface RawBootArgs {
+  image?: unknown;
+  'boot-timeout'?: unknown;
+  'server-arg'?: unknown;
+}
+
 /** Checks the raw yargs values once. */
-export function bootArgs(args: Record<string, unknown>): BootArgs {
+export function bootArgs(args: RawBootArgs): BootArgs {
   const timeout = args['boot-timeout'];
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
     throw new ToolError('USAGE', `--boot-timeout ${String(timeout)}: must be a positive number of seconds`, { exitCode: 2 });
@@ -91,37 +100,35 @@ export async function addBootChecks(report: VerifyReport, args: BootArgs): Promi
 }
 
 type Exit = (code: 0 | 1 | 2) => void;
-type Emit = (report: VerifyReport, args: Record<string, unknown>, title: string) => Promise<0 | 1 | 2>;
-type WithReport = <T>(argv: Argv<T>) => Argv<T>;
+type Emit = (report: VerifyReport, args: ReportArgs, title: string) => Promise<0 | 1 | 2>;
 
-export function bootCommand(emit: Emit, withReportOptions: WithReport, exit: Exit): CommandModule {
-  return {
+/** `withReportOptions` is handed in by cli.ts, which imports this file. */
+export function bootCommand(emit: Emit, withReport: typeof withReportOptions, exit: Exit): Register {
+  return register({
     command: 'boot <tarball..>',
     describe: 'install each tarball in a container as the IDE does, start the server, load every native file (CentOS 7 by default)',
     builder: (argv) =>
-      withBootOptions(withReportOptions(argv)).positional('tarball', { type: 'string', array: true, demandOption: true }),
-    handler: async (raw) => {
-      const args = raw as unknown as Record<string, unknown>;
-      const tarballs = (args['tarball'] as unknown[]).map(String);
-      const reports = await bootReports(tarballs, bootArgs(args));
-      exit(await emit({ ok: reports.every((r) => r.ok), tarballs: reports }, args, 'doctor boot'));
+      withBootOptions(withReport(argv)).positional('tarball', { type: 'string', array: true, demandOption: true }),
+    handler: async (args) => {
+      const reports = await bootReports(args.tarball.map(String), bootArgs(args));
+      const report = { ok: reports.every((r) => r.ok), tarballs: reports };
+      exit(await emit(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, 'doctor boot'));
     },
-  };
+  });
 }
 
-export function gcCommand(write: (text: string) => void, exit: Exit): CommandModule {
-  return {
+export function gcCommand(write: (text: string) => void, exit: Exit): Register {
+  return register({
     command: 'gc',
     describe: 'remove containers that crashed or killed boots left behind (found by label)',
     builder: (argv) => argv.option('run', { type: 'string', describe: 'only the containers of this run id' }),
-    handler: async (raw) => {
-      const args = raw as unknown as Record<string, unknown>;
+    handler: async (args) => {
       const { gc } = await import('./gc.js');
-      const result = await gc(typeof args['run'] === 'string' ? { runId: args['run'] } : {});
+      const result = await gc(typeof args.run === 'string' ? { runId: args.run } : {});
       for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'})\n`);
       for (const f of result.failed) write(`could not remove ${f.id.slice(0, 12)}: ${f.error}\n`);
       write(`${result.removed.length} removed, ${result.failed.length} failed\n`);
       exit(result.failed.length === 0 ? 0 : 1);
     },
-  };
+  });
 }

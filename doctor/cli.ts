@@ -3,22 +3,20 @@
  * small builder in COMMANDS; report output (human, --json, --junit, GitHub) is shared by every
  * command that produces a VerifyReport through `emitReport`.
  */
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isToolError, ToolError } from '../abi-gate/errors.js';
+import { printCliError, type CliIo } from '../abi-gate/cli-error.js';
+import { ToolError } from '../abi-gate/errors.js';
 import { diff, glibcRose } from './diff.js';
 import { renderDiffHuman } from './diff-render.js';
 import { emitGithub, renderHuman, renderJson, writeJunit } from './report/index.js';
 import type { VerifyReport } from './report-types.js';
 import { exitCodeOf, verify } from './verify.js';
+import { register, type Register } from './cli-command.js';
 import { addBootChecks, bootArgs, bootCommand, gcCommand, withBootOptions } from './boot-cli.js';
 import type { Limits } from './verify-types.js';
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
+export type { CliIo } from '../abi-gate/cli-error.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -62,8 +60,8 @@ export function withReportOptions<T>(argv: Argv<T>) {
 
 type Exit = (code: 0 | 1 | 2) => void;
 
-function verifyCommand(io: CliIo, exit: Exit): CommandModule {
-  return {
+function verifyCommand(io: CliIo, exit: Exit): Register {
+  return register({
     command: 'verify <tarball..>',
     describe: 'static release gate: integrity, manifest, layout, paths, platform, glibc, node ABI, limits',
     builder: (argv) =>
@@ -75,8 +73,7 @@ function verifyCommand(io: CliIo, exit: Exit): CommandModule {
         .option('max-total', { type: 'string', describe: 'most uncompressed bytes in all (default 4GiB)' })
         .option('max-entry', { type: 'string', describe: 'most bytes in one entry (default 1GiB)' })
         .option('max-entries', { type: 'number', describe: 'most entries (default 200000)' }),
-    handler: async (raw) => {
-      const args = raw as unknown as Record<string, unknown>;
+    handler: async (args) => {
       const limits: Partial<Limits> = {};
       if (typeof args['max-total'] === 'string') limits.maxTotal = parseSize(args['max-total'], '--max-total');
       if (typeof args['max-entry'] === 'string') limits.maxEntry = parseSize(args['max-entry'], '--max-entry');
@@ -87,18 +84,18 @@ function verifyCommand(io: CliIo, exit: Exit): CommandModule {
         }
         limits.maxEntries = n;
       }
-      const tarballs = (args.tarball as unknown[]).map(String);
+      const tarballs = args.tarball.map(String);
       const options: Parameters<typeof verify>[1] = { limits, policy: String(args.policy) };
       if (typeof args.manifest === 'string') options.manifest = args.manifest;
       let report = await verify(tarballs, options);
-      if (args.boot === true) report = await addBootChecks(report, bootArgs(args));
-      exit(await emitReport(report, { json: args.json === true, junit: typeof args.junit === 'string' ? args.junit : undefined }, io));
+      if (args.boot) report = await addBootChecks(report, bootArgs(args));
+      exit(await emitReport(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, io));
     },
-  };
+  });
 }
 
-function diffCommand(io: CliIo, exit: Exit): CommandModule {
-  return {
+function diffCommand(io: CliIo, exit: Exit): Register {
+  return register({
     command: 'diff <old> <new>',
     describe: 'what changed between two releases (tarballs or manifests): min glibc/libstdc++ and culprits, node, files',
     builder: (argv) =>
@@ -107,40 +104,21 @@ function diffCommand(io: CliIo, exit: Exit): CommandModule {
         .positional('new', { type: 'string', demandOption: true })
         .option('json', { type: 'boolean', default: false, describe: 'print the diff as JSON' })
         .option('fail-on-glibc-rise', { type: 'boolean', default: false, describe: 'exit 1 when min GLIBC, GLIBCXX or CXXABI rose' }),
-    handler: async (raw) => {
-      const args = raw as unknown as Record<string, unknown>;
+    handler: async (args) => {
       const report = await diff(String(args.old), String(args.new));
-      io.stdout(args.json === true ? JSON.stringify(report, null, 2) + '\n' : renderDiffHuman(report));
-      exit(args['fail-on-glibc-rise'] === true && glibcRose(report) ? 1 : 0);
+      io.stdout(args.json ? JSON.stringify(report, null, 2) + '\n' : renderDiffHuman(report));
+      exit(args['fail-on-glibc-rise'] && glibcRose(report) ? 1 : 0);
     },
-  };
+  });
 }
 
-/** Commands in help order; `boot` and `gc` join this list. */
-const COMMANDS: ((io: CliIo, exit: Exit) => CommandModule)[] = [
+/** Commands in help order. */
+const COMMANDS: ((io: CliIo, exit: Exit) => Register)[] = [
   verifyCommand,
   diffCommand,
-  (io, exit) =>
-    bootCommand(
-      (report, a, title) => emitReport(report, { json: a['json'] === true, junit: typeof a['junit'] === 'string' ? a['junit'] : undefined }, io, title),
-      withReportOptions,
-      exit,
-    ),
+  (io, exit) => bootCommand((report, a, title) => emitReport(report, a, io, title), withReportOptions, exit),
   (io, exit) => gcCommand(io.stdout, exit),
 ];
-
-function printError(error: unknown, io: CliIo): 1 | 2 {
-  const debugOn = (io.env.DEBUG ?? '') !== '';
-  if (isToolError(error)) {
-    io.stderr(`doctor: ${error.toLine()}\n`);
-    if (debugOn && error.stack !== undefined) io.stderr(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`doctor: ${message}\n`);
-  if (debugOn && error instanceof Error && error.stack !== undefined) io.stderr(`${error.stack}\n`);
-  return 2;
-}
 
 /** Runs the CLI and returns its exit code (tests call this; `main` exits with it). */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -151,7 +129,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   let parser = yargs([...argv])
     .scriptName('doctor')
     .usage('$0 <command>\n\nRelease gate for remote-ai-server tarballs. Exit codes: 0 ok, 1 a check failed, 2 usage or unreadable input.');
-  for (const command of COMMANDS) parser = parser.command(command(io, exit));
+  for (const command of COMMANDS) parser = command(io, exit)(parser);
   try {
     await parser
       .demandCommand(1, 'name a command: verify, diff, boot, gc')
@@ -164,7 +142,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       .version(false)
       .parseAsync();
   } catch (error) {
-    return printError(error, io);
+    return printCliError('doctor', error, io);
   }
   return code;
 }

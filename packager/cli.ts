@@ -4,16 +4,14 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { printCliError, type CliIo as BaseCliIo } from '../abi-gate/cli-error.js';
 import { isToolError, ToolError } from '../abi-gate/errors.js';
 import { build, type BuildResult } from './build.js';
 import { BuildCheckError } from './check-error.js';
 import type { BuildProgress } from './options.js';
 import { strippedTotal } from './tree.js';
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  env: NodeJS.ProcessEnv;
+export interface CliIo extends BaseCliIo {
   /** Whether stderr is a terminal: progress bars only then. */
   stderrIsTTY: boolean;
 }
@@ -102,20 +100,16 @@ export function renderJson(result: BuildResult): string {
   )}\n`;
 }
 
+/** The shared stderr line (plus the per-file details of a failed check), and under --json a body CI reads. */
 function printError(error: unknown, io: CliIo, json: boolean): 1 | 2 {
-  const debugOn = (io.env.DEBUG ?? '') !== '';
-  const tool = isToolError(error);
-  const exitCode = tool ? error.exitCode : 2;
   const details = error instanceof BuildCheckError ? error.details : [];
-  const message = error instanceof Error ? error.message : String(error);
   if (json) {
-    const body = { ok: false, error: { code: tool ? error.code : 'INTERNAL', message, hint: tool ? (error.hint ?? null) : null, exitCode, details } };
+    const tool = isToolError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const body = { ok: false, error: { code: tool ? error.code : 'INTERNAL', message, hint: tool ? (error.hint ?? null) : null, exitCode: tool ? error.exitCode : 2, details } };
     io.stdout(`${JSON.stringify(body, null, 2)}\n`);
   }
-  io.stderr(`packager: ${tool ? error.toLine() : message}\n`);
-  for (const line of details) io.stderr(`  ${line}\n`);
-  if (debugOn && error instanceof Error && error.stack !== undefined) io.stderr(`${error.stack}\n`);
-  return exitCode;
+  return printCliError('packager', error, io, details);
 }
 
 /** Runs the CLI and returns its exit code (tests call this; `main` exits with it). */

@@ -1,6 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** Built once by fixtures/elf/node-like/build.sh (gcc), so tests need no compiler. */
+const FIXTURE = fileURLToPath(new URL('../../fixtures/elf/node-like/big.so.gz', import.meta.url));
 
 export interface NodeLikeElves {
   /**
@@ -16,15 +20,11 @@ export interface NodeLikeElves {
   misleading: string;
 }
 
-/** Builds both with gcc into `dir` (x86_64 or any 64-bit little-endian host). */
+/** Writes both into `dir`: the committed fixture unpacked, and its rewrite. */
 export function buildNodeLikeElves(dir: string): NodeLikeElves {
-  const lines = ['#include <stdio.h>', 'const char big_rodata[4 << 20] = {1};'];
-  for (let i = 0; i < 6000; i++) lines.push(`int exported_function_with_a_long_name_${i}(int x) { return x + ${i}; }`);
-  lines.push('int use(void) { return printf("%d", big_rodata[7]); }');
-  writeFileSync(join(dir, 'big.c'), lines.join('\n'));
   const big = join(dir, 'big.so');
-  execFileSync('gcc', ['-shared', '-fPIC', '-O0', '-o', big, join(dir, 'big.c')]);
-  const bytes = readFileSync(big);
+  const bytes = gunzipSync(readFileSync(FIXTURE));
+  writeFileSync(big, bytes);
   if (bytes[4] !== 2 || bytes[5] !== 1) throw new Error(`${big}: expected a 64-bit little-endian ELF`);
   const phoff = Number(bytes.readBigUInt64LE(0x20));
   const phentsize = bytes.readUInt16LE(0x36);
