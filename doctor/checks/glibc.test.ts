@@ -22,6 +22,8 @@ describe('glibc', () => {
     expect(line).toMatch(/2\.28/);
     expect(line).toMatch(/2\.17/);
     expect(line).toMatch(/fcntl64/);
+    // The message sums up per file (without the top folder); the details carry the culprits.
+    expect(check.message).toMatch(/^1 violation of centos7: \S*x\.node \(GLIBC 2\.28 > 2\.17\)$/);
     expect(failedIds(tarball)).toEqual(['glibc', 'manifest']);
   });
 

@@ -1,5 +1,5 @@
 import { checkFiles } from '../../abi-gate/index.js';
-import type { ScannedFile, TreeIndex } from '../../abi-gate/types.js';
+import type { ScannedFile, TreeIndex, Violation } from '../../abi-gate/types.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, TarballFacts } from '../verify-types.js';
 import { fail, normalizePath, partialVerdict, pass, skip } from './tree.js';
@@ -30,6 +30,21 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
   const verdict =
     details.length === 0
       ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
-      : fail('glibc', `${result.violations.length} violations of ${policy.name}: ${details[0]}`, details);
+      : fail('glibc', `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'} of ${policy.name}: ${summarise(result.violations)}`, details);
   return partialVerdict('glibc', facts, verdict);
+}
+
+/**
+ * One line over all violations, per file (without the top folder) what it needs beyond the
+ * policy: `node (GLIBC 2.28 > 2.17, GLIBCXX 3.4.21 > 3.4.19)`. The details carry the culprits.
+ */
+function summarise(violations: readonly Violation[]): string {
+  const byFile = new Map<string, string[]>();
+  for (const v of violations) {
+    const file = v.path.split('/').slice(1).join('/') || v.path;
+    const what = v.family !== undefined && v.required !== undefined ? `${v.family} ${v.required}${v.allowed === undefined ? '' : ` > ${v.allowed}`}` : v.library ?? v.kind;
+    byFile.set(file, [...(byFile.get(file) ?? []), what]);
+  }
+  const files = [...byFile].map(([file, needs]) => `${file} (${needs.join(', ')})`);
+  return files.length <= 3 ? files.join('; ') : `${files.slice(0, 3).join('; ')}; +${files.length - 3} more files`;
 }
