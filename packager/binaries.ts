@@ -2,17 +2,11 @@
  * Every native binary of the assembled release, scanned once with abi-gate and then used three
  * ways: foreign binaries (other OS, other arch, musl), the policy gate, and the manifest's `abi`.
  */
-import { scanFile } from '../abi-gate/scan-file.js';
-import { compareVersions, effectiveVersion } from '../abi-gate/requirements.js';
-import type { ScanEntry, ScannedFile } from '../abi-gate/types.js';
+import { compareVersions, effectiveVersion, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
 import type { ManifestCulprit, TargetArch } from './manifest-types.js';
 import type { ServerTree } from './tree.js';
 
-export const TARGET_MACHINE: Readonly<Record<TargetArch, string>> = { x64: 'x86_64', arm64: 'aarch64' };
-
-export function isScanned(entry: ScanEntry): entry is ScannedFile {
-  return !('error' in entry && typeof entry.error === 'string');
-}
+const TARGET_MACHINE: Readonly<Record<TargetArch, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 /** Scans every file of the tree; entries carry tree-relative paths. */
 export function scanTree(tree: ServerTree): ScanEntry[] {

@@ -4,15 +4,16 @@
  * leaves a half file under a valid name.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import createDebug from 'debug';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import type { Downloader } from './download.js';
+import { sha256OfFile } from './publish.js';
 
 const debug = createDebug('remote-ai:packager:cache');
 
@@ -50,12 +51,6 @@ export async function expectedSha256(downloader: Downloader, shasumsUrl: string,
   throw new ToolError('CHECKSUM_MISSING', `${shasumsUrl} has no line for ${file}; refusing an unverifiable download`, {
     hint: 'check the version, --node-flavor and --node-mirror',
   });
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 
 /**
  * A check over the assembled release failed (foreign binaries, policy gate): exit 1, with one

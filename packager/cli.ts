@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { printCliError, type CliIo as BaseCliIo } from '../abi-gate/cli-error.js';
-import { isToolError, ToolError } from '../abi-gate/errors.js';
+import { isToolError, ToolError } from '../abi-gate/index.js';
 import { build, type BuildResult } from './build.js';
 import { BuildCheckError } from './check-error.js';
 import type { BuildProgress } from './options.js';

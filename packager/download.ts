@@ -6,7 +6,7 @@
 import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import createDebug from 'debug';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import { proxyAgentFor } from './proxy.js';
 
 const debug = createDebug('remote-ai:packager:download');

@@ -6,9 +6,7 @@
 import { copyFile, mkdir, open, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import createDebug from 'debug';
-import { ToolError } from '../abi-gate/errors.js';
-import { readTar } from '../abi-gate/tar/read-tar.js';
-import type { EntryBody, TarEntryInfo } from '../abi-gate/tar/types.js';
+import { readTar, ToolError, type EntryBody, type TarEntryInfo } from '../abi-gate/index.js';
 import { hasXattrKeys, isMacJunk, resolveInside, type StrippedCounts } from './tree.js';
 
 const debug = createDebug('remote-ai:packager:extract');

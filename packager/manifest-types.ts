@@ -2,7 +2,7 @@
  * The release manifest that packager writes beside each tarball and doctor verifies.
  * Published as `packager/manifest.schema.json`. Keys are a contract: extend, never rename.
  */
-import type { Culprit } from '../abi-gate/types.js';
+import type { Culprit } from '../abi-gate/index.js';
 
 export type TargetArch = 'x64' | 'arm64';
 

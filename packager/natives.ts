@@ -5,9 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ToolError } from '../abi-gate/errors.js';
-import { scanFile } from '../abi-gate/scan-file.js';
-import { foreignReason, isScanned } from './binaries.js';
+import { isScanned, scanFile, ToolError } from '../abi-gate/index.js';
+import { foreignReason } from './binaries.js';
 import { extractTarball } from './extract.js';
 import type { ResolvedOptions, TargetArch } from './options.js';
 import { ServerTree, walkFolder, type StrippedCounts } from './tree.js';

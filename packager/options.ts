@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import type { TargetArch } from './manifest-types.js';
 import { defaultCacheDir } from './cache.js';
 import type { Downloader } from './download.js';

@@ -83,18 +83,29 @@ function failed(callback: StreamCallback, error: Error): void {
   (callback as (error: Error) => void)(error);
 }
 
+/** Opens the tunnel for `options` and hands `callback` the socket, or what `wrap` makes of it. */
+function connectThrough(
+  proxy: URL,
+  options: ClientRequestArgs,
+  defaultPort: number,
+  callback: StreamCallback | undefined,
+  wrap: (socket: Socket, host: string) => Duplex,
+): void {
+  const { host, port } = target(options, defaultPort);
+  openTunnel(proxy, host, port, (error, socket) => {
+    if (callback === undefined) return;
+    if (error !== null || socket === undefined) failed(callback, error ?? new Error('proxy tunnel failed'));
+    else callback(null, wrap(socket, host));
+  });
+}
+
 class HttpTunnelAgent extends HttpAgent {
   constructor(private readonly proxy: URL) {
     super({ keepAlive: false });
   }
 
   override createConnection(options: ClientRequestArgs, callback?: StreamCallback): undefined {
-    const { host, port } = target(options, 80);
-    openTunnel(this.proxy, host, port, (error, socket) => {
-      if (callback === undefined) return;
-      if (error !== null || socket === undefined) failed(callback, error ?? new Error('proxy tunnel failed'));
-      else callback(null, socket);
-    });
+    connectThrough(this.proxy, options, 80, callback, (socket) => socket);
     return undefined;
   }
 }
@@ -105,17 +116,10 @@ class HttpsTunnelAgent extends HttpsAgent {
   }
 
   override createConnection(options: RequestOptions, callback?: StreamCallback): undefined {
-    const { host, port } = target(options, 443);
-    openTunnel(this.proxy, host, port, (error, socket) => {
-      if (callback === undefined) return;
-      if (error !== null || socket === undefined) {
-        failed(callback, error ?? new Error('proxy tunnel failed'));
-        return;
-      }
-      // The request's own error handling takes over the TLS socket from here.
-      const servername = (options as ConnectionOptions).servername ?? host;
-      callback(null, tlsConnect({ ...(options as ConnectionOptions), socket, servername }));
-    });
+    // The request's own error handling takes over the TLS socket from here.
+    connectThrough(this.proxy, options, 443, callback, (socket, host) =>
+      tlsConnect({ ...(options as ConnectionOptions), socket, servername: (options as ConnectionOptions).servername ?? host }),
+    );
     return undefined;
   }
 }

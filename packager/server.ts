@@ -1,6 +1,6 @@
 /** What packager needs from the server build itself: product.json and the launcher. */
 import { readFile } from 'node:fs/promises';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 
 export interface Product {
   version: string | null;

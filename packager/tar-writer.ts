@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import createDebug from 'debug';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import { ParallelGzipWriter, type GzipResult, type ParallelGzipOptions } from './parallel-gzip.js';
 
 const debug = createDebug('remote-ai:packager:tar');
@@ -47,9 +47,9 @@ const READ_CHUNK = 1 << 20;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 const MAX_OCTAL_SIZE = 0o77777777777;
 
-export const MODE_DIRECTORY = 0o755;
-export const MODE_EXECUTABLE = 0o755;
-export const MODE_FILE = 0o644;
+const MODE_DIRECTORY = 0o755;
+const MODE_EXECUTABLE = 0o755;
+const MODE_FILE = 0o644;
 const MODE_SYMLINK = 0o777;
 
 /** Writes `entries` in the given order as a gzip'd ustar archive at `outPath`. */
@@ -139,7 +139,7 @@ async function packFile(
 }
 
 /** The ustar header for one entry, preceded by a pax header when a name does not fit ustar. */
-export function headerBlocks(path: string, type: '0' | '2' | '5', mode: number, size: number, linkTarget: string, mtime: number): Buffer[] {
+function headerBlocks(path: string, type: '0' | '2' | '5', mode: number, size: number, linkTarget: string, mtime: number): Buffer[] {
   const pax: Array<[string, string]> = [];
   let split = splitUstarPath(path);
   if (split === null) {

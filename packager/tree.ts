@@ -5,7 +5,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 
 export type TreeNode =
   | { type: 'directory' }
