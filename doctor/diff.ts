@@ -84,7 +84,7 @@ function emptyCulprits(): Record<DiffFamily, ReleaseCulprit[]> {
 
 export function summaryFromManifest(source: string, manifest: Manifest): ReleaseSummary {
   const culprits = emptyCulprits();
-  const min = { GLIBC: null, GLIBCXX: null, CXXABI: null } as Record<DiffFamily, string | null>;
+  const min: Record<DiffFamily, string | null> = { GLIBC: null, GLIBCXX: null, CXXABI: null };
   for (const family of DIFF_FAMILIES) {
     min[family] = manifest.abi[MANIFEST_KEY[family]];
     culprits[family] = (manifest.abi.culprits[family] ?? []).map((c) => ({ path: c.path, symbol: c.symbol }));
@@ -119,7 +119,7 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
   }
   const elf = elfFiles(facts);
   const computed = maxRequires(elf.map((f) => f.requires));
-  const min = { GLIBC: null, GLIBCXX: null, CXXABI: null } as Record<DiffFamily, string | null>;
+  const min: Record<DiffFamily, string | null> = { GLIBC: null, GLIBCXX: null, CXXABI: null };
   const culprits = emptyCulprits();
   for (const family of DIFF_FAMILIES) {
     const highest = computed[family] ?? null;

@@ -1,3 +1,4 @@
+import { isScanned } from '../../abi-gate/check.js';
 import { ELF_MAGIC } from '../../abi-gate/elf/constants.js';
 import { scanBuffer } from '../../abi-gate/scan-file.js';
 import { readTar } from '../../abi-gate/tar/read-tar.js';
@@ -20,8 +21,8 @@ function stripTop(path: string): string | null {
 
 /**
  * Scans the ELF files of a tarball as they will sit in the install folder (`tar
- * --strip-components=1`). Only entries that start with the ELF magic are buffered; `doctor verify
- * --boot` hands in its own scan instead and skips this pass.
+ * --strip-components=1`). Only entries that start with the ELF magic are buffered; a caller that
+ * already has the scan hands it in (BootOptions.scan) and this pass is skipped.
  */
 export async function scanInstall(tarball: string): Promise<InstallScan> {
   const files: ScannedFile[] = [];
@@ -43,7 +44,7 @@ export async function scanInstall(tarball: string): Promise<InstallScan> {
       });
       if (elf !== true) return;
       const scanned = scanBuffer(chunks, path);
-      if (scanned !== null && scanned.format === 'elf' && !('error' in scanned)) files.push(scanned);
+      if (scanned !== null && isScanned(scanned) && scanned.format === 'elf') files.push(scanned);
     },
     { label: tarball },
   );

@@ -1,8 +1,8 @@
-import { checkFiles } from '../../abi-gate/index.js';
+import { checkFiles, isScanned } from '../../abi-gate/index.js';
 import type { ScannedFile, TreeIndex, Violation } from '../../abi-gate/types.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, TarballFacts } from '../verify-types.js';
-import { fail, normalizePath, partialVerdict, pass, skip } from './tree.js';
+import { fail, normalizePath, partialVerdict, pass, plural, skip } from './tree.js';
 
 /** Regular files and symlinks by normalised archive path, for NEEDED resolution through RUNPATH. */
 export function treeOf(facts: TarballFacts): TreeIndex {
@@ -15,9 +15,7 @@ export function treeOf(facts: TarballFacts): TreeIndex {
 
 export function elfFiles(facts: TarballFacts): ScannedFile[] {
   const files: ScannedFile[] = [];
-  for (const scan of facts.binaries.values()) {
-    if (scan.format === 'elf' && !('error' in scan && typeof scan.error === 'string')) files.push(scan as ScannedFile);
-  }
+  for (const scan of facts.binaries.values()) if (isScanned(scan) && scan.format === 'elf') files.push(scan);
   return files;
 }
 
@@ -30,7 +28,7 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
   const verdict =
     details.length === 0
       ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
-      : fail('glibc', `${result.violations.length} violation${result.violations.length === 1 ? '' : 's'} of ${policy.name}: ${summarise(result.violations)}`, details);
+      : fail('glibc', `${plural(result.violations.length, 'violation')} of ${policy.name}: ${summarise(result.violations)}`, details);
   return partialVerdict('glibc', facts, verdict);
 }
 

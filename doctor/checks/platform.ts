@@ -1,3 +1,4 @@
+import { isScanned } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext } from '../verify-types.js';
 import { MACHINE_OF } from './target.js';
@@ -9,7 +10,7 @@ export function checkPlatform(ctx: CheckContext): CheckResult {
   const details: string[] = [];
   let elf = 0;
   for (const [path, scan] of facts.binaries) {
-    if ('error' in scan && typeof scan.error === 'string') {
+    if (!isScanned(scan)) {
       details.push(`${path}: unreadable ${scan.format ?? 'binary'}: ${scan.error}`);
     } else if (scan.format !== 'elf') {
       details.push(`${path}: ${scan.format === 'macho' ? 'Mach-O (macOS)' : 'PE (Windows)'} binary${scan.machine === undefined ? '' : ` for ${scan.machine}`}`);
