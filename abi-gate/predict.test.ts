@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, predictLoad, type Runtime } from './predict.js';
+import { predictLoad, type Runtime } from './predict.js';
+import { compareVersions } from './requirements.js';
 import type { ScannedFile, TreeIndex } from './types.js';
 
 // The facts about the fixtures come from binutils, not from abi-gate's scanner: the prediction is

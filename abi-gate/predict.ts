@@ -8,6 +8,7 @@
  * file loads from inside the tree are found through RPATH/RUNPATH with `$ORIGIN` (elf/dl-load.c)
  * and checked in turn, and a NEEDED library nobody provides is fatal.
  */
+import { compareVersions, isNumericVersion, splitVersion } from './requirements.js';
 import { resolveNeeded } from './resolve-library.js';
 import type { ScannedFile, TreeIndex, VersionNeed } from './types.js';
 
@@ -29,23 +30,12 @@ export interface LoadPrediction {
   loadsFromTree: string[];
 }
 
-/** Dotted numeric versions: `2.2.5` < `2.17` < `2.34`. */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.').map(Number);
-  const right = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    const diff = (left[i] ?? 0) - (right[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
-}
-
 function dirOf(path: string): string {
   const at = path.lastIndexOf('/');
   return at === -1 ? '' : path.slice(0, at);
 }
 
-export interface Resolved {
+interface Resolved {
   kind: 'tree' | 'runtime' | 'missing';
   path?: string;
 }
@@ -56,7 +46,7 @@ export interface Resolved {
  * RPATH of each object that loaded it (glibc elf/dl-load.c: DT_RPATH is inherited, DT_RUNPATH
  * is not), then the system (ld.so.cache).
  */
-export function resolveLoad(
+function resolveLoad(
   owner: ScannedFile,
   loaders: ScannedFile[],
   soname: string,
@@ -75,21 +65,14 @@ export function resolveLoad(
   return runtimeLibraries.has(soname) ? { kind: 'runtime' } : { kind: 'missing' };
 }
 
-function familyOf(version: string): { family: string; number: string } | null {
-  const at = version.indexOf('_');
-  if (at === -1) return null;
-  const number = version.slice(at + 1);
-  return /^\d+(\.\d+)*$/.test(number) ? { family: version.slice(0, at), number } : null;
-}
-
 /** Is `need` satisfied by the runtime's copy of its library? */
 function runtimeProvides(need: VersionNeed, runtime: Runtime): boolean {
   const defs = runtime.versionDefs[need.library];
   // A library without version definitions satisfies every entry: the loader only checks
   // libraries that define versions (glibc elf/dl-version.c, the musl case).
   if (defs !== undefined) return defs.length === 0 || defs.includes(need.version);
-  const parsed = familyOf(need.version);
-  if (parsed?.family === 'GLIBC' && runtime.glibc !== null) return compareVersions(parsed.number, runtime.glibc) <= 0;
+  const { family, version } = splitVersion(need.version);
+  if (family === 'GLIBC' && isNumericVersion(version) && runtime.glibc !== null) return compareVersions(version, runtime.glibc) <= 0;
   return true;
 }
 

@@ -1,12 +1,9 @@
-import type { Culprit, PolicyCheckResult, ScanEntry, ScanReport, ScannedFile } from './types.js';
+import { isScanned } from './check.js';
+import type { Culprit, PolicyCheckResult, ScanReport } from './types.js';
 
 /** Human output of abi-gate: the table of a scan and the verdict of a check. */
 
 const FAMILIES = ['GLIBC', 'GLIBCXX', 'CXXABI'] as const;
-
-function isScanned(entry: ScanEntry): entry is ScannedFile {
-  return !('error' in entry && typeof entry.error === 'string');
-}
 
 export function formatScanTable(report: Pick<ScanReport, 'files' | 'summary'>): string {
   const header = ['PATH', 'FORMAT', 'MACHINE', 'LIBC', ...FAMILIES, 'CULPRITS'];

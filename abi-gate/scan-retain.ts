@@ -8,11 +8,10 @@
  * with every byte (a second pass over the tarball).
  */
 import { MalformedElfError } from './errors.js';
+import { PT_DYNAMIC, PT_LOAD } from './elf/constants.js';
 import { parseHeader } from './elf/header.js';
 import type { ByteSource } from './types.js';
 
-const PT_LOAD = 1;
-const PT_DYNAMIC = 2;
 /** Bytes gathered before deciding; the program headers sit right after the ELF header. */
 const DECIDE_AT = 64 * 1024;
 

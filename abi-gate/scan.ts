@@ -1,6 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { posix } from 'node:path';
 import createDebug from 'debug';
+import { isScanned } from './check.js';
 import { ToolError } from './errors.js';
 import { FORMAT_SNIFF_BYTES, detectFormat } from './format.js';
 import { maxRequires } from './requirements.js';
@@ -8,7 +9,7 @@ import { RetainedChunks } from './scan-retain.js';
 import type { EntryBody } from './tar/types.js';
 import { scanFile, scanSource } from './scan-file.js';
 import { ScanTree, folderReportPath } from './scan-tree.js';
-import type { ByteSource, ScanEntry, ScanReport, ScannedFile } from './types.js';
+import type { ByteSource, ScanEntry, ScanReport } from './types.js';
 
 const debug = createDebug('remote-ai:abi-gate:scan');
 
@@ -47,8 +48,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     for (const entry of found) options.onFile?.(entry);
     files.push(...found);
   }
-  const scanned = files.filter((f): f is ScannedFile => !('error' in f && typeof f.error === 'string'));
-  return { files, summary: { requires: maxRequires(scanned.map((f) => f.requires)) }, tree };
+  return { files, summary: { requires: maxRequires(files.filter(isScanned).map((f) => f.requires)) }, tree };
 }
 
 /**

@@ -62,8 +62,13 @@ interface Tables {
   symbols: SymbolTable | null;
   symbolsWhat: string;
   versym: { what: string; offset: number } | null;
-  verneed: { region: Region; count: number } | null;
-  verdef: { region: Region; count: number } | null;
+  verneed: VersionTable | null;
+  verdef: VersionTable | null;
+}
+
+interface VersionTable {
+  region: Region;
+  count: number;
 }
 
 function need(values: Map<number, number>, tag: number, because: string): number {
@@ -142,22 +147,26 @@ function locateTables(r: ElfReader, h: ElfHeader, dyn: DynamicTable, map: Addres
     versym = { what: 'DT_VERSYM', offset: map.range('DT_VERSYM', need(v, DT_VERSYM, 'dynamic table'), count * 2) };
   }
 
-  let verneed: Tables['verneed'] = null;
-  if (s.verneed !== null) {
-    verneed = { region: new Region(r, '.gnu.version_r', s.verneed.offset, s.verneed.size), count: s.verneed.info };
-  } else if (v.has(DT_VERNEED)) {
-    const { offset, available } = map.locate('DT_VERNEED', need(v, DT_VERNEED, 'dynamic table'));
-    verneed = { region: new Region(r, 'DT_VERNEED', offset, available, 1024), count: need(v, DT_VERNEEDNUM, 'DT_VERNEED') };
-  }
-
-  let verdef: Tables['verdef'] = null;
-  if (s.verdef !== null) {
-    verdef = { region: new Region(r, '.gnu.version_d', s.verdef.offset, s.verdef.size), count: s.verdef.info };
-  } else if (v.has(DT_VERDEF)) {
-    const { offset, available } = map.locate('DT_VERDEF', need(v, DT_VERDEF, 'dynamic table'));
-    verdef = { region: new Region(r, 'DT_VERDEF', offset, available, 1024), count: need(v, DT_VERDEFNUM, 'DT_VERDEF') };
-  }
+  const verneed = versionTable(r, v, map, s.verneed, '.gnu.version_r', DT_VERNEED, DT_VERNEEDNUM);
+  const verdef = versionTable(r, v, map, s.verdef, '.gnu.version_d', DT_VERDEF, DT_VERDEFNUM);
   return { strtab, symbols, symbolsWhat, versym, verneed, verdef };
+}
+
+/** A verneed or verdef table: its section (count in sh_info), else its dynamic tag and count tag. */
+function versionTable(
+  r: ElfReader,
+  v: Map<number, number>,
+  map: AddressMap,
+  section: SectionHeader | null,
+  sectionName: string,
+  tag: number,
+  countTag: number,
+): VersionTable | null {
+  if (section !== null) return { region: new Region(r, sectionName, section.offset, section.size), count: section.info };
+  if (!v.has(tag)) return null;
+  const name = tagName(tag);
+  const { offset, available } = map.locate(name, need(v, tag, 'dynamic table'));
+  return { region: new Region(r, name, offset, available, 1024), count: need(v, countTag, name) };
 }
 
 const NO_SECTIONS: DynamicSections = { dynsym: null, dynstr: null, versym: null, verneed: null, verdef: null };

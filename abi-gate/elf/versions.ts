@@ -1,6 +1,6 @@
 import { MalformedElfError } from '../errors.js';
 import type { VersionNeed } from '../types.js';
-import { VER_FLG_BASE, VER_FLG_WEAK, VERDAUX_SIZE, VERDEF_SIZE, VERNAUX_SIZE, VERNEED_SIZE, VERSYM_INDEX_MASK } from './constants.js';
+import { VER_FLG_BASE, VER_FLG_WEAK, VERDAUX_SIZE, VERDEF_SIZE, VERNAUX_SIZE, VERNEED_SIZE, VER_NDX_GLOBAL, VERSYM_INDEX_MASK } from './constants.js';
 import { type ElfReader, hex, stringAt } from './reader.js';
 import type { Region } from './region.js';
 
@@ -75,92 +75,110 @@ class Chain {
   }
 }
 
-export function readVerneed(r: ElfReader, region: Region, count: number, strtab: Buffer): VersionNeed[] {
+/** The field names and layout of one table: verneed (`vn`) or verdef (`vd`). */
+interface TableSpec {
+  prefix: 'vn' | 'vd';
+  recordSize: number;
+  /** Offsets in a record of its first aux entry's delta and the next record's delta. */
+  recordAux: number;
+  recordNext: number;
+  auxSize: number;
+  auxNext: number;
+}
+
+const VERNEED: TableSpec = { prefix: 'vn', recordSize: VERNEED_SIZE, recordAux: 8, recordNext: 12, auxSize: VERNAUX_SIZE, auxNext: 12 };
+const VERDEF: TableSpec = { prefix: 'vd', recordSize: VERDEF_SIZE, recordAux: 12, recordNext: 16, auxSize: VERDAUX_SIZE, auxNext: 4 };
+
+/** What a table reader makes of one record: its aux count, its name in messages, and its aux entries. */
+interface RecordVisitor {
+  cnt: number;
+  owner: string;
+  aux(ent: Buffer): void;
+  end?(): void;
+}
+
+/**
+ * Walks a table's record chain and each record's aux chain by their next fields, holding both to
+ * their counts; `onRecord` reads one record and says how to read its aux entries.
+ */
+function walkTable(r: ElfReader, region: Region, count: number, spec: TableSpec, onRecord: (rec: Buffer) => RecordVisitor): void {
   const what = region.what;
-  if (count > Math.floor(region.length / VERNEED_SIZE)) {
+  const p = spec.prefix;
+  if (count > Math.floor(region.length / spec.recordSize)) {
     throw new MalformedElfError(`${what}: count ${count} does not fit in the table (${region.length} bytes)`);
   }
   const walk = new ChainWalk(region, !r.is64, r.size);
-  const out: VersionNeed[] = [];
-  const recordChain = walk.chain('vn_next');
+  const recordChain = walk.chain(`${p}_next`);
   let at = 0;
   let records = 0;
   for (;;) {
-    if (records >= count) throw new MalformedElfError(`${what}: the vn_next chain is longer than its count ${count}`);
-    const rec = recordChain.visit(at, VERNEED_SIZE);
+    if (records >= count) throw new MalformedElfError(`${what}: the ${p}_next chain is longer than its count ${count}`);
+    const rec = recordChain.visit(at, spec.recordSize);
     const version = r.u16(rec, 0);
-    if (version !== 1) throw new MalformedElfError(`${what}: unsupported vn_version ${version} at ${hex(at)}`);
-    const cnt = r.u16(rec, 2);
-    const library = stringAt(strtab, r.u32(rec, 4), `${what} vn_file`);
-    let aux = walk.step(at, r.u32(rec, 8));
-    const auxChain = walk.chain('vna_next');
+    if (version !== 1) throw new MalformedElfError(`${what}: unsupported ${p}_version ${version} at ${hex(at)}`);
+    const record = onRecord(rec);
+    const { cnt, owner } = record;
+    let aux = walk.step(at, r.u32(rec, spec.recordAux));
+    const auxChain = walk.chain(`${p}a_next`);
     let entries = 0;
     for (;;) {
-      if (entries >= cnt) throw new MalformedElfError(`${what}: vna_next chain of ${library} is longer than its vn_cnt ${cnt}`);
-      const ent = auxChain.visit(aux, VERNAUX_SIZE);
-      const flags = r.u16(ent, 4);
-      out.push({
-        library,
-        version: stringAt(strtab, r.u32(ent, 8), `${what} vna_name`),
-        weak: (flags & VER_FLG_WEAK) !== 0,
-        index: r.u16(ent, 6),
-      });
+      if (entries >= cnt) throw new MalformedElfError(`${what}: ${p}a_next chain of ${owner} is longer than its ${p}_cnt ${cnt}`);
+      const ent = auxChain.visit(aux, spec.auxSize);
+      record.aux(ent);
       entries += 1;
-      const next = r.u32(ent, 12);
+      const next = r.u32(ent, spec.auxNext);
       if (next === 0) break;
       aux = walk.step(aux, next);
     }
-    if (entries < cnt) throw new MalformedElfError(`${what}: vn_cnt ${cnt} of ${library} outruns its vna_next chain (${entries} entries)`);
+    if (entries < cnt) throw new MalformedElfError(`${what}: ${p}_cnt ${cnt} of ${owner} outruns its ${p}a_next chain (${entries} entries)`);
+    record.end?.();
     records += 1;
-    const next = r.u32(rec, 12);
+    const next = r.u32(rec, spec.recordNext);
     if (next === 0) break;
     at = walk.step(at, next);
   }
-  if (records < count) throw new MalformedElfError(`${what}: count ${count} outruns the vn_next chain (${records} records)`);
+  if (records < count) throw new MalformedElfError(`${what}: count ${count} outruns the ${p}_next chain (${records} records)`);
+}
+
+export function readVerneed(r: ElfReader, region: Region, count: number, strtab: Buffer): VersionNeed[] {
+  const what = region.what;
+  const out: VersionNeed[] = [];
+  walkTable(r, region, count, VERNEED, (rec) => {
+    const library = stringAt(strtab, r.u32(rec, 4), `${what} vn_file`);
+    return {
+      cnt: r.u16(rec, 2),
+      owner: library,
+      aux: (ent) => {
+        out.push({
+          library,
+          version: stringAt(strtab, r.u32(ent, 8), `${what} vna_name`),
+          weak: (r.u16(ent, 4) & VER_FLG_WEAK) !== 0,
+          index: r.u16(ent, 6),
+        });
+      },
+    };
+  });
   return out;
 }
 
 export function readVerdef(r: ElfReader, region: Region, count: number, strtab: Buffer): VersionDef[] {
   const what = region.what;
-  if (count > Math.floor(region.length / VERDEF_SIZE)) {
-    throw new MalformedElfError(`${what}: count ${count} does not fit in the table (${region.length} bytes)`);
-  }
-  const walk = new ChainWalk(region, !r.is64, r.size);
   const out: VersionDef[] = [];
-  const recordChain = walk.chain('vd_next');
-  let at = 0;
-  let records = 0;
-  for (;;) {
-    if (records >= count) throw new MalformedElfError(`${what}: the vd_next chain is longer than its count ${count}`);
-    const rec = recordChain.visit(at, VERDEF_SIZE);
-    const version = r.u16(rec, 0);
-    if (version !== 1) throw new MalformedElfError(`${what}: unsupported vd_version ${version} at ${hex(at)}`);
+  walkTable(r, region, count, VERDEF, (rec) => {
     const flags = r.u16(rec, 2);
     const index = r.u16(rec, 4) & VERSYM_INDEX_MASK;
-    const cnt = r.u16(rec, 6);
-    let aux = walk.step(at, r.u32(rec, 12));
-    const auxChain = walk.chain('vda_next');
     let name: string | null = null;
-    let entries = 0;
-    for (;;) {
-      if (entries >= cnt) throw new MalformedElfError(`${what}: vda_next chain of index ${index} is longer than its vd_cnt ${cnt}`);
-      const ent = auxChain.visit(aux, VERDAUX_SIZE);
-      // The first verdaux names the version; the others name its parents.
-      const auxName = stringAt(strtab, r.u32(ent, 0), `${what} vda_name`);
-      name ??= auxName;
-      entries += 1;
-      const next = r.u32(ent, 4);
-      if (next === 0) break;
-      aux = walk.step(aux, next);
-    }
-    if (entries < cnt) throw new MalformedElfError(`${what}: vd_cnt ${cnt} of index ${index} outruns its vda_next chain (${entries} entries)`);
-    out.push({ index, name: name ?? '', base: (flags & VER_FLG_BASE) !== 0 });
-    records += 1;
-    const next = r.u32(rec, 16);
-    if (next === 0) break;
-    at = walk.step(at, next);
-  }
-  if (records < count) throw new MalformedElfError(`${what}: count ${count} outruns the vd_next chain (${records} records)`);
+    return {
+      cnt: r.u16(rec, 6),
+      owner: `index ${index}`,
+      aux: (ent) => {
+        // The first verdaux names the version; the others name its parents.
+        const auxName = stringAt(strtab, r.u32(ent, 0), `${what} vda_name`);
+        name ??= auxName;
+      },
+      end: () => out.push({ index, name: name ?? '', base: (flags & VER_FLG_BASE) !== 0 }),
+    };
+  });
   return out;
 }
 
@@ -179,7 +197,7 @@ export function readVersym(
   const out = new Uint16Array(count);
   for (let i = 1; i < count; i += 1) {
     const index = r.u16(bytes, i * 2) & VERSYM_INDEX_MASK;
-    if (index >= 2 && !known.has(index)) {
+    if (index > VER_NDX_GLOBAL && !known.has(index)) {
       throw new MalformedElfError(`${what}: symbol ${i} has version index ${index}, which no verneed or verdef entry defines`);
     }
     out[i] = index;
