@@ -127,8 +127,11 @@ type Verdict = 'ok' | 'private' | 'version';
 function judge(need: VersionNeed, arch: PolicyArch, shipped: ReadonlyMap<string, ScannedFile | null>): Verdict {
   if (shipped.has(need.library)) {
     const lib = shipped.get(need.library);
-    // A shipped library that was not scanned (a symlink, a file outside the scan) is trusted.
-    return lib === null || lib === undefined || lib.versionDefs.includes(need.version) ? 'ok' : 'version';
+    // A shipped library that was not scanned (a symlink, a file outside the scan) is trusted. One
+    // with no version definitions at all passes too: the loader only warns "no version
+    // information available" then (glibc elf/dl-version.c, match_symbol), as predict.ts assumes.
+    if (lib === null || lib === undefined || lib.versionDefs.length === 0) return 'ok';
+    return lib.versionDefs.includes(need.version) ? 'ok' : 'version';
   }
   if (need.version === 'GLIBC_PRIVATE') return 'private';
   const { family, version } = splitVersion(need.version);
