@@ -45,6 +45,7 @@ export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from 
 // Policies and the check
 export { loadPolicy, toPolicy, BUILT_IN_POLICIES, type PolicyDocument } from './policy.js';
 export { checkFiles, isScanned } from './check.js';
+export { familyMaxima, type FamilyMaximum } from './family-maxima.js';
 export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-library.js';
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 

@@ -3,7 +3,7 @@
  * by the same streaming pass verify uses. Informational: only unreadable input is an error.
  */
 import { readFile } from 'node:fs/promises';
-import { compareVersions, effectiveVersion, maxRequires } from '../abi-gate/index.js';
+import { compareVersions, familyMaxima } from '../abi-gate/index.js';
 import { ToolError } from '../abi-gate/errors.js';
 import { validateManifest } from '../packager/manifest.js';
 import type { Manifest } from '../packager/manifest-types.js';
@@ -117,22 +117,12 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
       exitCode: 2,
     });
   }
-  const elf = elfFiles(facts);
-  const computed = maxRequires(elf.map((f) => f.requires));
+  const maxima = familyMaxima(elfFiles(facts), DIFF_FAMILIES);
   const min: Record<DiffFamily, string | null> = { GLIBC: null, GLIBCXX: null, CXXABI: null };
   const culprits = emptyCulprits();
   for (const family of DIFF_FAMILIES) {
-    const highest = computed[family] ?? null;
-    min[family] = highest;
-    if (highest === null) continue;
-    for (const file of elf) {
-      for (const culprit of file.culprits) {
-        const v = effectiveVersion(culprit.version);
-        if (v?.family === family && compareVersions(v.version, highest) === 0) {
-          culprits[family].push({ path: file.path.replace(/^(\.\/)?[^/]+\//, ''), symbol: culprit.symbol });
-        }
-      }
-    }
+    min[family] = maxima[family]?.version ?? null;
+    culprits[family] = (maxima[family]?.culprits ?? []).map((c) => ({ path: c.path.replace(/^(\.\/)?[^/]+\//, ''), symbol: c.symbol }));
   }
   const files = new Map<string, ReleaseFile>();
   for (const [path, entry] of indexByRelative(facts)) files.set(path, { type: entry.kind, size: entry.size, sha256: entry.sha256 });

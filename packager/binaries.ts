@@ -2,7 +2,7 @@
  * Every native binary of the assembled release, scanned once with abi-gate and then used three
  * ways: foreign binaries (other OS, other arch, musl), the policy gate, and the manifest's `abi`.
  */
-import { compareVersions, effectiveVersion, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
+import { familyMaxima, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
 import type { ManifestCulprit, TargetArch } from './manifest-types.js';
 import type { ServerTree } from './tree.js';
 
@@ -45,25 +45,12 @@ const FAMILIES = [
 /** Per family the highest version any file needs, and the symbols of the files that need it. */
 export function abiSummary(entries: readonly ScanEntry[]): AbiSummary {
   const summary: AbiSummary = { minGlibc: null, minGlibcxx: null, minCxxabi: null, culprits: {} };
-  const scanned = entries.filter(isScanned).filter((entry) => entry.format === 'elf');
+  const maxima = familyMaxima(entries, FAMILIES.map(([family]) => family));
   for (const [family, key] of FAMILIES) {
-    let highest: string | null = null;
-    for (const entry of scanned) {
-      const version = entry.requires[family];
-      if (version !== undefined && (highest === null || compareVersions(version, highest) > 0)) highest = version;
-    }
-    summary[key] = highest;
-    if (highest === null) continue;
-    const culprits: ManifestCulprit[] = [];
-    for (const entry of scanned) {
-      if (entry.requires[family] === undefined || compareVersions(entry.requires[family] as string, highest) !== 0) continue;
-      for (const culprit of entry.culprits) {
-        const version = effectiveVersion(culprit.version);
-        if (version?.family === family && compareVersions(version.version, highest) === 0) culprits.push({ ...culprit, path: entry.path });
-      }
-    }
-    culprits.sort((a, b) => (a.path === b.path ? String(a.symbol).localeCompare(String(b.symbol)) : a.path < b.path ? -1 : 1));
-    summary.culprits[family] = culprits;
+    const maximum = maxima[family];
+    if (maximum === undefined) continue;
+    summary[key] = maximum.version;
+    summary.culprits[family] = maximum.culprits;
   }
   return summary;
 }

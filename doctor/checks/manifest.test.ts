@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../packager/manifest-types.js';
 import { buildGoodTarball, COMMIT } from '../test-support/good-tarball.js';
 import { mutateTarball, sidecarOf, type RawEntry } from '../test-support/hostile-tarballs.js';
 import { checkOf, failedIds, useTempDir, verifyOne } from '../test-support/run.js';
@@ -128,6 +129,19 @@ describe('manifest', () => {
     const check = checkOf(await verifyOne(file), 'manifest');
     expect(check.details).toContain('abi: min glibc is 2.2.5 in the tarball, the manifest says 2.17');
     expect(check.details).toContain('abi: min GLIBCXX is none in the tarball, the manifest says 3.4.19');
+  });
+
+  it('fails an abi section whose culprits are not what the binaries carry', async () => {
+    const file = await variant('abi-culprits', (e) => e, (raw) => {
+      const culprits = (raw as unknown as Manifest).abi.culprits;
+      const glibc = culprits['GLIBC'] ?? [];
+      expect(glibc.length).toBeGreaterThan(0);
+      culprits['GLIBC'] = [...glibc.slice(1), { ...glibc[0]!, symbol: 'not_a_real_symbol' }];
+    });
+    const check = checkOf(await verifyOne(file), 'manifest');
+    expect(check.ok).toBe(false);
+    expect(check.details?.some((d) => d.startsWith('abi: GLIBC culprits missing from the manifest: '))).toBe(true);
+    expect(check.details?.some((d) => d.includes('culprits in the manifest that no binary has') && d.includes('not_a_real_symbol@'))).toBe(true);
   });
 
   it('fails node-abi when the manifest names another node than the binary', async () => {

@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
-import { compareVersions, maxRequires } from '../../abi-gate/index.js';
+import { compareVersions, familyMaxima } from '../../abi-gate/index.js';
 import type { Manifest, ManifestFile } from '../../packager/manifest-types.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact, TarballFacts } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
 import { parseTarballName } from './target.js';
-import { fail, formatBytes, incompleteReason, indexByRelative, pass, skip, topFolder } from './tree.js';
+import { fail, formatBytes, incompleteReason, indexByRelative, pass, relativeToTop, skip, topFolder } from './tree.js';
 
 const KIND_OF: Record<ManifestFile['type'], EntryFact['kind']> = { file: 'file', directory: 'directory', symlink: 'symlink' };
 
@@ -46,18 +46,30 @@ function compareFiles(manifest: Manifest, facts: TarballFacts): string[] {
 }
 
 function compareAbi(manifest: Manifest, facts: TarballFacts): string[] {
-  const computed = maxRequires(elfFiles(facts).map((f) => f.requires));
+  const maxima = familyMaxima(elfFiles(facts), ['GLIBC', 'GLIBCXX', 'CXXABI']);
   const problems: string[] = [];
-  const pairs: [string, keyof Manifest['abi'], string][] = [
+  const pairs: [string, 'minGlibc' | 'minGlibcxx' | 'minCxxabi', string][] = [
     ['GLIBC', 'minGlibc', 'min glibc'],
     ['GLIBCXX', 'minGlibcxx', 'min GLIBCXX'],
     ['CXXABI', 'minCxxabi', 'min CXXABI'],
   ];
   for (const [family, key, label] of pairs) {
-    const claimed = manifest.abi[key] as string | null;
-    const actual = computed[family] ?? null;
+    const claimed = manifest.abi[key];
+    const actual = maxima[family]?.version ?? null;
     const same = claimed === actual || (claimed !== null && actual !== null && compareVersions(claimed, actual) === 0);
-    if (!same) problems.push(`abi: ${label} is ${actual ?? 'none'} in the tarball, the manifest says ${claimed ?? 'none'}`);
+    if (!same) {
+      problems.push(`abi: ${label} is ${actual ?? 'none'} in the tarball, the manifest says ${claimed ?? 'none'}`);
+      continue;
+    }
+    // The culprits are what a reviewer reads ("node needs it for fcntl64"): they must be true too.
+    const culprit = (c: { path: string; symbol: string | null; version: string }): string => `${c.path}: ${c.symbol ?? '(version entry)'}@${c.version}`;
+    const top = topFolder(facts.entries);
+    const computed = new Set((maxima[family]?.culprits ?? []).map((c) => culprit({ ...c, path: relativeToTop(c.path, top) ?? c.path })));
+    const listed = new Set((manifest.abi.culprits[family] ?? []).map(culprit));
+    const missing = [...computed].filter((c) => !listed.has(c));
+    const extra = [...listed].filter((c) => !computed.has(c));
+    if (missing.length > 0) problems.push(`abi: ${family} culprits missing from the manifest: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? `, +${missing.length - 3} more` : ''}`);
+    if (extra.length > 0) problems.push(`abi: ${family} culprits in the manifest that no binary has: ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? `, +${extra.length - 3} more` : ''}`);
   }
   return problems;
 }
