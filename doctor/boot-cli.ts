@@ -3,14 +3,18 @@
  * `doctor verify`. Kept apart from cli.ts so that file stays about the static gate; cli.ts
  * registers these builders and prints what they return.
  */
+import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { ToolError } from '../abi-gate/errors.js';
 // Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
 // when a boot or gc runs, not for every `doctor verify`.
-import type { BootOptions, BootResult } from './boot/boot.js';
+import type { BootOptions } from './boot/boot.js';
+import { checkImageRef } from './boot/image-ref.js';
+import type { VerifyBootResult } from './boot/verify-boot.js';
 import type { ReportArgs, withReportOptions } from './cli.js';
 import { register, type Register } from './cli-command.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
+import type { VerifyOptions } from './verify-types.js';
 
 export interface BootArgs {
   image: string | undefined;
@@ -43,6 +47,7 @@ export function bootArgs(args: RawBootArgs): BootArgs {
   if (image !== undefined && (typeof image !== 'string' || image === '')) {
     throw new ToolError('USAGE', '--image needs an image reference', { exitCode: 2 });
   }
+  if (typeof image === 'string') checkImageRef(image);
   const serverArgs = args['server-arg'];
   return {
     image: typeof image === 'string' ? image : undefined,
@@ -51,42 +56,74 @@ export function bootArgs(args: RawBootArgs): BootArgs {
   };
 }
 
-function timingLine(result: BootResult): string {
-  const s = (ms: number): string => (ms / 1000).toFixed(2);
-  const t = result.timings;
-  const phases = Object.entries(t.phases).map(([name, ms]) => `${name} ${s(ms)}`).join(', ');
-  return `timings: ${s(t.totalMs)} s in all: image and scan ${s(t.prepareMs)} s, server start-up ${s(t.serverStartMs)} s, boot overhead ${s(t.overheadMs)} s (image ${result.image}, run ${result.runId}); phases, overlapping: ${phases}`;
+/**
+ * The CLI owns the process's signals: SIGINT and SIGTERM abort the work (the library removes its
+ * containers), then the process dies of the same signal, as it would have without us.
+ */
+export async function abortOnSignals<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    caught ??= signal;
+    controller.abort(new ToolError('INTERRUPTED', `interrupted by ${signal}`, { exitCode: 2 }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (caught !== null) {
+      process.kill(process.pid, caught);
+      // Nothing more is printed or decided: the signal ends the process.
+      await new Promise<never>(() => undefined);
+    }
+  }
+}
+
+function bootOptions(args: BootArgs): Omit<BootOptions, 'client'> {
+  const options: BootOptions = { startTimeoutMs: args.timeoutMs };
+  if (args.image !== undefined) options.image = args.image;
+  if (args.serverArgs !== undefined) options.serverArgs = args.serverArgs;
+  return options;
+}
+
+/** Every tarball must be a readable file before any engine is asked (one line naming the file). */
+async function checkTarballs(tarballs: readonly string[]): Promise<void> {
+  for (const file of tarballs) {
+    const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      throw new ToolError('USAGE', `${file}: ${info.code === 'ENOENT' ? 'no such file' : `cannot read it (${info.code ?? info.message})`}`, {
+        hint: 'name a release tarball (.tar.gz) that exists',
+        exitCode: 2,
+      });
+    }
+    if (!info.isFile()) throw new ToolError('USAGE', `${file}: not a regular file`, { hint: 'name a release tarball (.tar.gz)', exitCode: 2 });
+  }
 }
 
 /**
  * Boots each tarball in turn (containers are heavy; the engine runs them side by side badly on
  * small CI machines) and returns one report entry per tarball with the boot checks.
  */
-export async function bootReports(tarballs: readonly string[], args: BootArgs): Promise<TarballReport[]> {
-  const { connectEngine } = await import('./boot/engine.js');
+export async function bootReports(tarballs: readonly string[], args: BootArgs, signal?: AbortSignal): Promise<TarballReport[]> {
+  await checkTarballs(tarballs);
+  const { connectClient } = await import('./boot/engine.js');
   const { bootTarball } = await import('./boot/boot.js');
-  const docker = await connectEngine();
+  const { bootChecks, bootFailure } = await import('./boot/verify-boot.js');
+  const client = await connectClient();
   const reports: TarballReport[] = [];
   for (const file of tarballs) {
-    const options: BootOptions = { docker, startTimeoutMs: args.timeoutMs };
-    if (args.image !== undefined) options.image = args.image;
-    if (args.serverArgs !== undefined) options.serverArgs = args.serverArgs;
-    try {
-      const result = await bootTarball(file, options);
-      const checks = result.checks.map((c) => (c.id === 'boot' ? { ...c, details: [...(c.details ?? []), timingLine(result)] } : c));
-      reports.push({ file, ok: checks.every((c) => c.ok !== false), checks });
-    } catch (error) {
-      // The engine or the image failing is the user's setup (exit 2 from the CLI); a tarball
-      // the container cannot install is this tarball's failure.
-      if (error instanceof ToolError && error.exitCode === 2) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      reports.push({ file, ok: false, checks: [{ id: 'boot', ok: false, message }] });
-    }
+    const checks = await bootTarball(file, { ...bootOptions(args), client, ...(signal === undefined ? {} : { signal }) }).then(bootChecks, (error: unknown) => [
+      bootFailure(error),
+    ]);
+    reports.push({ file, ok: checks.every((c) => c.ok !== false), checks });
   }
   return reports;
 }
 
-/** Adds the boot checks to a static report, tarball by tarball (unreadable ones are not booted). */
+/** Adds the boot checks to a static report, tarball by tarball (the demo's two steps; unreadable ones are not booted). */
 export async function addBootChecks(report: VerifyReport, args: BootArgs): Promise<VerifyReport> {
   const readable = report.tarballs.filter((t) => t.error === undefined).map((t) => t.file);
   const booted = new Map((await bootReports(readable, args)).map((r) => [r.file, r]));
@@ -97,6 +134,12 @@ export async function addBootChecks(report: VerifyReport, args: BootArgs): Promi
     return { ...t, checks, ok: checks.every((c) => c.ok !== false) };
   });
   return { ok: tarballs.every((t) => t.ok), tarballs };
+}
+
+/** `verify --boot`: the static checks and the boot from one read of each tarball. */
+export async function verifyWithBoot(tarballs: readonly string[], options: VerifyOptions, args: BootArgs, signal?: AbortSignal): Promise<VerifyBootResult> {
+  const { verifyAndBoot } = await import('./boot/verify-boot.js');
+  return verifyAndBoot(tarballs, options, { ...bootOptions(args), ...(signal === undefined ? {} : { signal }) });
 }
 
 type Exit = (code: 0 | 1 | 2) => void;
@@ -110,7 +153,8 @@ export function bootCommand(emit: Emit, withReport: typeof withReportOptions, ex
     builder: (argv) =>
       withBootOptions(withReport(argv)).positional('tarball', { type: 'string', array: true, demandOption: true }),
     handler: async (args) => {
-      const reports = await bootReports(args.tarball.map(String), bootArgs(args));
+      const boot = bootArgs(args);
+      const reports = await abortOnSignals((signal) => bootReports(args.tarball.map(String), boot, signal));
       const report = { ok: reports.every((r) => r.ok), tarballs: reports };
       exit(await emit(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, 'doctor boot'));
     },

@@ -13,7 +13,7 @@ import { emitGithub, renderHuman, renderJson, writeJunit } from './report/index.
 import type { VerifyReport } from './report-types.js';
 import { exitCodeOf, verify } from './verify.js';
 import { register, type Register } from './cli-command.js';
-import { addBootChecks, bootArgs, bootCommand, gcCommand, withBootOptions } from './boot-cli.js';
+import { abortOnSignals, bootArgs, bootCommand, gcCommand, verifyWithBoot, withBootOptions } from './boot-cli.js';
 import type { Limits } from './verify-types.js';
 
 export type { CliIo } from '../abi-gate/cli-error.js';
@@ -87,9 +87,16 @@ function verifyCommand(io: CliIo, exit: Exit): Register {
       const tarballs = args.tarball.map(String);
       const options: Parameters<typeof verify>[1] = { limits, policy: String(args.policy) };
       if (typeof args.manifest === 'string') options.manifest = args.manifest;
-      let report = await verify(tarballs, options);
-      if (args.boot) report = await addBootChecks(report, bootArgs(args));
-      exit(await emitReport(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, io));
+      const reportArgs = { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined };
+      if (args.boot) {
+        const boot = bootArgs(args);
+        const { report, setupError } = await abortOnSignals((signal) => verifyWithBoot(tarballs, options, boot, signal));
+        const code = await emitReport(report, reportArgs, io);
+        // The static results stand; the boot could not run (no engine, no image): say how to fix it.
+        exit(setupError === null ? code : printCliError('doctor', setupError, io));
+        return;
+      }
+      exit(await emitReport(await verify(tarballs, options), reportArgs, io));
     },
   });
 }

@@ -13,6 +13,7 @@ import { loadPolicy } from '../abi-gate/policy.js';
 import { scanFile } from '../abi-gate/scan-file.js';
 import { build } from '../packager/build.js';
 import { addBootChecks } from './boot-cli.js';
+import { dockerClient } from './boot/dockerode-client.js';
 import { probeEngine } from './boot/engine.js';
 import { ensureImage, imageExists, packageRoot, testImageTag } from './boot/image.js';
 import { findLinuxNode, type LinuxNode } from './boot/linux-node.js';
@@ -51,12 +52,12 @@ async function bootIfPossible(report: VerifyReport, root: string): Promise<{ rep
   let image: string | undefined;
   let note: string;
   try {
-    await ensureImage(engine.docker);
+    await ensureImage(dockerClient(engine.docker));
     note = 'booted in the CentOS 7 image built from docker/centos7';
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const local = testImageTag(root);
-    if (!(await imageExists(engine.docker, local))) {
+    if (!(await imageExists(dockerClient(engine.docker), local))) {
       return { report, note: `boot skipped: the CentOS 7 image cannot be built here (${why}) and ${local} is missing (docker/test-image/build.sh makes it)` };
     }
     image = local;

@@ -12,11 +12,11 @@ const gate = await dockerGate();
 
 describe.skipIf(!gate.run)(suiteName('doctor gc', gate), () => {
   if (!gate.run) return;
-  const { docker, image, node } = gate;
+  const { docker, client, image, node } = gate;
   // Every gc here is limited to this file's containers: other runs share the engine, and a test
   // of gc must not sweep them (that is the bug it guards against).
   const mark = `gc-test-${newRunId()}`;
-  const scope = { docker, labels: [`remote-ai.test=${mark}`] };
+  const scope = { client, labels: [`remote-ai.test=${mark}`] };
   const labels = { 'remote-ai.test': mark };
   const sleepers: ReturnType<typeof spawn>[] = [];
   let tarball = '';
@@ -43,8 +43,8 @@ describe.skipIf(!gate.run)(suiteName('doctor gc', gate), () => {
 
   it("removes a dead run's containers, keeps a live run's, leaves other containers alone; --all forces", async () => {
     // Created and never disposed: what a boot killed with SIGKILL leaves behind.
-    const leftover = await BootContainer.create(docker, { image, runId: newRunId(), labels, owner: deadOwner() });
-    const live = await BootContainer.create(docker, { image, runId: newRunId(), labels, owner: liveOwner() });
+    const leftover = await BootContainer.create(client, { image, runId: newRunId(), labels, owner: deadOwner() });
+    const live = await BootContainer.create(client, { image, runId: newRunId(), labels, owner: liveOwner() });
     const stranger = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: { 'remote-ai.test': mark } });
     try {
       const result = await gc(scope);
@@ -52,7 +52,7 @@ describe.skipIf(!gate.run)(suiteName('doctor gc', gate), () => {
       expect(result.removed[0]).toMatchObject({ runId: leftover.runId, state: 'running', why: expect.stringMatching(/^process \d+ has exited/) });
       expect(result.kept).toEqual([{ id: live.id, runId: live.runId, state: 'running', why: expect.stringMatching(/^process \d+ is running$/) }]);
       expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${leftover.runId}`] } })).toEqual([]);
-      expect((await live.container.inspect()).State.Running).toBe(true);
+      expect((await docker.getContainer(live.id).inspect()).State.Running).toBe(true);
       expect((await stranger.inspect()).Id).toBe(stranger.id);
 
       const forced = await gc({ ...scope, all: true });
@@ -68,7 +68,7 @@ describe.skipIf(!gate.run)(suiteName('doctor gc', gate), () => {
 
   it("runs during another run's boot, keeps its container, and the boot succeeds", async () => {
     const runId = newRunId();
-    const booting = bootTarball(tarball, { docker, image, runId, labels, startTimeoutMs: 30_000 });
+    const booting = bootTarball(tarball, { client, image, runId, labels, startTimeoutMs: 30_000 });
     const filter = { all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } };
     let running = false;
     for (let i = 0; i < 300 && !running; i++) {

@@ -4,16 +4,16 @@
  * Only containers whose owning run is gone are removed (see boot/owner.ts): another job's boot on
  * the same engine keeps its container. `all` removes every one, live or not.
  */
-import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { LABEL_RUN, LABEL_TOOL, TOOL_NAME } from './boot/container.js';
-import { connectEngine } from './boot/engine.js';
+import type { DockerClient } from './boot/docker-client.js';
+import { connectClient } from './boot/engine.js';
 import { currentOwner, judgeOwner, type Owner } from './boot/owner.js';
 
 const debug = createDebug('remote-ai:doctor:gc');
 
 export interface GcOptions {
-  docker?: Docker;
+  client?: DockerClient;
   /** Only this run's containers; default: every container doctor made. */
   runId?: string;
   /** Only containers that also carry these labels (`key=value` or `key`). */
@@ -33,31 +33,30 @@ export interface GcResult {
 }
 
 export async function gc(options: GcOptions = {}): Promise<GcResult> {
-  const docker = options.docker ?? (await connectEngine());
+  const client = options.client ?? (await connectClient());
   const labels = [`${LABEL_TOOL}=${TOOL_NAME}`, ...(options.labels ?? [])];
   if (options.runId !== undefined) labels.push(`${LABEL_RUN}=${options.runId}`);
-  const containers = await docker.listContainers({ all: true, filters: { label: labels } });
+  const containers = await client.listContainers(labels);
   const self = options.self ?? currentOwner();
   const now = options.now ?? new Date();
   const result: GcResult = { removed: [], kept: [], failed: [] };
   await Promise.all(
     containers.map(async (info) => {
-      const runId = info.Labels[LABEL_RUN] ?? null;
-      const owner = judgeOwner({ labels: info.Labels, created: info.Created }, self, now);
+      const runId = info.labels[LABEL_RUN] ?? null;
+      const owner = judgeOwner(info, self, now);
       if (owner.alive && options.all !== true) {
-        result.kept.push({ id: info.Id, runId, state: info.State, why: owner.why });
-        debug('kept %s: %s', info.Id.slice(0, 12), owner.why);
+        result.kept.push({ id: info.id, runId, state: info.state, why: owner.why });
+        debug('kept %s: %s', info.id.slice(0, 12), owner.why);
         return;
       }
       const why = owner.alive ? `--all (${owner.why})` : owner.why;
       try {
-        await docker.getContainer(info.Id).remove({ force: true, v: true });
-        result.removed.push({ id: info.Id, runId, state: info.State, why });
-        debug('removed %s (%s): %s', info.Id.slice(0, 12), info.State, why);
+        // Gone already: its own run removed it between the listing and now.
+        if ((await client.removeContainer(info.id)) === 'gone') return;
+        result.removed.push({ id: info.id, runId, state: info.state, why });
+        debug('removed %s (%s): %s', info.id.slice(0, 12), info.state, why);
       } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
-        if (status === 404) return;
-        result.failed.push({ id: info.Id, error: error instanceof Error ? error.message : String(error) });
+        result.failed.push({ id: info.id, error: error instanceof Error ? error.message : String(error) });
       }
     }),
   );

@@ -165,7 +165,8 @@ function integrityOf(error: unknown): Extract<Integrity, { ok: false }> | null {
   }
 }
 
-export async function readTarballFacts(file: string, limits: Limits): Promise<TarballFacts> {
+/** `source`: the file's bytes when the caller reads it (the boot's tee feeds a container beside this pass). */
+export async function readTarballFacts(file: string, limits: Limits, source?: NodeJS.ReadableStream): Promise<TarballFacts> {
   let size: number;
   try {
     const info = await stat(file);
@@ -256,7 +257,7 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
   };
 
   try {
-    const result = await readTar(file, onEntry, {
+    const result = await readTar(source ?? file, onEntry, {
       requireGzip: true,
       label: file,
       // A backstop for bytes after the last entry (zeros after the end blocks): entries are

@@ -51,7 +51,13 @@ function targetOf(facts: TarballFacts, manifest: ManifestLoad): { arch: TargetAr
   return { arch: 'x64', source: 'default target x64' };
 }
 
-export async function verifyTarball(file: string, resolved: ResolvedVerifyOptions): Promise<TarballReport> {
+/** How the boot shares verify's one read: the bytes come from `source`, the facts go to `onFacts`. */
+export interface TarballTap {
+  source?: NodeJS.ReadableStream;
+  onFacts?: (facts: TarballFacts) => void;
+}
+
+export async function verifyTarball(file: string, resolved: ResolvedVerifyOptions, tap: TarballTap = {}): Promise<TarballReport> {
   const manifestFile = resolved.manifest ?? sidecarManifestPath(file);
   // Parsing and validating the manifest is main-thread work that can run while zlib, in the
   // threadpool, inflates the first chunks of the tarball.
@@ -59,11 +65,12 @@ export async function verifyTarball(file: string, resolved: ResolvedVerifyOption
   manifestLoad.catch(() => undefined);
   let facts: TarballFacts;
   try {
-    facts = await readTarballFacts(file, resolved.limits);
+    facts = await readTarballFacts(file, resolved.limits, tap.source);
   } catch (error) {
     if (error instanceof UnreadableTarball) return { file, ok: false, checks: [], error: error.message };
     throw error;
   }
+  tap.onFacts?.(facts);
   const manifest = await manifestLoad;
   const target = targetOf(facts, manifest);
   const nameParts = parseTarballName(basename(file));

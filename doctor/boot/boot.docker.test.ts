@@ -12,7 +12,7 @@ const gate = await dockerGate();
 
 describe.skipIf(!gate.run)(suiteName('doctor boot in the Debian bullseye image (glibc 2.31)', gate), () => {
   if (!gate.run) return;
-  const { docker, image, node } = gate;
+  const { docker, client, image, node } = gate;
   const runs: string[] = [];
   const tarballs: Record<string, string> = {};
 
@@ -26,7 +26,7 @@ describe.skipIf(!gate.run)(suiteName('doctor boot in the Debian bullseye image (
   const boot = async (tarball: string, options: BootOptions = {}): Promise<BootResult> => {
     const runId = newRunId();
     runs.push(runId);
-    return bootTarball(tarball, { docker, image, runId, startTimeoutMs: 30_000, ...options });
+    return bootTarball(tarball, { client, image, runId, startTimeoutMs: 30_000, ...options });
   };
   const check = (result: BootResult, id: string) => result.checks.find((c) => c.id === id) ?? expect.fail(`no ${id} check`);
 

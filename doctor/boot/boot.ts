@@ -1,26 +1,20 @@
-import type Docker from 'dockerode';
+import { createReadStream } from 'node:fs';
 import createDebug from 'debug';
-import { predictLoad, type LoadPrediction } from '../../abi-gate/predict.js';
-import type { ScannedFile } from '../../abi-gate/types.js';
+import { predictLoad, type LoadPrediction } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
-import { BootContainer, newRunId, parkIfInterrupted } from './container.js';
-import { connectEngine } from './engine.js';
-import { execIn } from './exec.js';
+import { bootCheck, nativeLoadCheck, predictionCheck, type NativeVerdict } from './checks.js';
+import { BootContainer, newRunId } from './container.js';
+import type { DockerClient } from './docker-client.js';
+import { connectClient } from './engine.js';
 import { ensureImage } from './image.js';
-import { copyTarball, installTarball, pickServerBin } from './install.js';
-import {
-  ADDON_LOADER_JS,
-  INSPECT_SCRIPT,
-  RUNTIME_SCRIPT,
-  parseAddonLoads,
-  parseInspect,
-  parseRuntimeProbe,
-  type AddonVerdict,
-} from './inspect-script.js';
-import { bootCheck, isLoaderError, nativeLoadCheck, predictionCheck, type NativeVerdict } from './checks.js';
+import { installTarball, pickServerBin } from './install.js';
+import { RUNTIME_SCRIPT, parseRuntimeProbe } from './inspect-script.js';
+import { loadNatives, loadTargets } from './native.js';
 import { readRuntime, type RuntimeFacts } from './runtime.js';
 import { scanInstall, type InstallScan } from './scan.js';
 import { DEFAULT_SERVER_ARGS, prepareProbe, startServer, type Probe, type ServerStart } from './server.js';
+import { TarballTee } from './tee.js';
+import { PhaseClock, type BootTimings } from './timings.js';
 
 const debug = createDebug('remote-ai:doctor:boot');
 
@@ -34,37 +28,24 @@ export interface BootOptions {
   startTimeoutMs?: number;
   /** Installs into bin/<commit> directly; else product.json's commit is used. */
   commit?: string;
-  /** A connected client (tests, verify); else one is made from DOCKER_HOST. */
-  docker?: Docker;
+  /** A connected engine (tests, verify --boot); else one is reached through DOCKER_HOST. */
+  client?: DockerClient;
   runId?: string;
   labels?: Record<string, string>;
-  /** The static scan when the caller already has it (verify's single pass). */
-  scan?: InstallScan;
-}
-
-/** The steps of a boot, in the order they start; several overlap (see bootOnce). */
-export type BootPhase =
-  | 'image'
-  | 'scan'
-  | 'container'
-  | 'runtime'
-  | 'copy'
-  | 'install'
-  | 'inspect'
-  | 'probe'
-  | 'stop'
-  | 'remove';
-
-export interface BootTimings {
-  totalMs: number;
-  /** Building (or pulling) the image; near zero once it is cached. */
-  prepareMs: number;
-  /** From starting the launcher to its listening line: the server's own start-up. */
-  serverStartMs: number;
-  /** Everything else a boot costs: container, copy, extract, probes, loads, removal. */
-  overheadMs: number;
-  /** Milliseconds each phase took; they overlap, so they do not add up to totalMs. */
-  phases: Partial<Record<BootPhase, number>>;
+  /**
+   * The static scan when the caller has it or will have it (verify's one pass). Without it the
+   * boot reads the tarball once for both its scan and the container.
+   */
+  scan?: InstallScan | Promise<InstallScan>;
+  /**
+   * With `scan`: the tarball's bytes for the container's tar (verify's read), asked for when the
+   * tar starts reading; else the file is read.
+   */
+  source?: () => NodeJS.ReadableStream;
+  /** Aborting removes the container and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** verify --boot's clock, so its phases and the boot's share one origin. */
+  clock?: PhaseClock;
 }
 
 export interface BootResult {
@@ -80,19 +61,23 @@ export interface BootResult {
   timings: BootTimings;
 }
 
-/** Files a loader of this platform can be asked about: the node binary's arch, not musl, dynamic. */
-function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; skipped: ScannedFile[] } {
-  const machine = files.find((f) => f.path === 'node')?.machine ?? 'x86_64';
-  const targets: ScannedFile[] = [];
-  const skipped: ScannedFile[] = [];
-  for (const file of files) {
-    const loadable =
-      file.machine === machine && file.libc !== 'musl' && file.libc !== 'static' &&
-      (file.elfType === 'shared' || file.elfType === 'executable');
-    (loadable ? targets : skipped).push(file);
-  }
-  return { targets, skipped };
+/** Where the boot's scan and the container's bytes come from. */
+interface Feed {
+  scan: Promise<InstallScan>;
+  source(): NodeJS.ReadableStream;
 }
+
+function openFeed(tarball: string, options: BootOptions): Feed {
+  if (options.scan !== undefined) {
+    const { source } = options;
+    return { scan: Promise.resolve(options.scan), source: source ?? (() => createReadStream(tarball)) };
+  }
+  // One read for both: the host scans while the container's tar extracts the same bytes.
+  const tee = new TarballTee(tarball);
+  return { scan: scanInstall(tarball, tee.host, () => tee.cutContainer()), source: () => tee.forContainer() };
+}
+
+const ignore = (): void => undefined;
 
 /**
  * Boots one tarball in a fresh container: installs it as the IDE's resolver does, starts the
@@ -102,167 +87,142 @@ function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; skipped: S
  * check results.
  */
 export async function bootTarball(tarball: string, options: BootOptions = {}): Promise<BootResult> {
+  options.signal?.throwIfAborted();
+  const clock = options.clock ?? new PhaseClock();
+  const began = clock.now();
   try {
-    return await bootOnce(tarball, options);
+    const client = options.client ?? (await connectClient());
+    const image = await clock.time('image', () =>
+      ensureImage(client, {
+        ...(options.image === undefined ? {} : { image: options.image }),
+        ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+    const prepareMs = clock.now() - began;
+    const feed = openFeed(tarball, options);
+    // Awaited later; a rejection in between (the container removed on abort) is not unhandled.
+    feed.scan.catch(ignore);
+    const runId = options.runId ?? newRunId();
+    const run = await inContainer(client, image, runId, tarball, feed, options, clock);
+    const predictions = predictLoad(run.targets, run.scan.files, run.scan.tree, run.runtime);
+    await run.removed;
+    options.signal?.throwIfAborted();
+    const checks = [
+      bootCheck(run.server, run.probe, run.commit, run.bin),
+      nativeLoadCheck(run.native, run.runtime, run.skipped),
+      predictionCheck(predictions, run.native, run.runtime),
+    ];
+    const totalMs = clock.now() - began;
+    const serverStartMs = run.server.startMs;
+    return {
+      tarball,
+      image,
+      runId,
+      checks,
+      runtime: run.runtime,
+      native: run.native,
+      predictions,
+      server: run.server,
+      probe: run.probe,
+      timings: { totalMs, prepareMs, serverStartMs, overheadMs: totalMs - prepareMs - serverStartMs, phases: clock.phases },
+    };
   } catch (error) {
-    await parkIfInterrupted();
+    // Whatever failed after an abort failed because of it (its container is gone).
+    options.signal?.throwIfAborted();
     throw error;
   }
 }
 
-const ignore = (): void => undefined;
+/** What happened in the container; `removed` settles once the container is gone. */
+interface ContainerRun {
+  scan: InstallScan;
+  targets: InstallScan['files'];
+  skipped: InstallScan['files'];
+  runtime: RuntimeFacts;
+  native: NativeVerdict[];
+  server: ServerStart;
+  probe: Probe | null;
+  commit: string | null;
+  bin: string;
+  removed: Promise<void>;
+}
 
-async function bootOnce(tarball: string, options: BootOptions): Promise<BootResult> {
-  const began = performance.now();
-  const phases: BootTimings['phases'] = {};
-  const timed = async <T>(phase: BootPhase, work: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      phases[phase] = performance.now() - start;
-      debug('%s: %d ms', phase, Math.round(phases[phase] ?? 0));
-    }
-  };
-  const docker = options.docker ?? (await connectEngine());
-  const runId = options.runId ?? newRunId();
-  const image = await timed('image', () =>
-    ensureImage(docker, {
-      ...(options.image === undefined ? {} : { image: options.image }),
-      ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),
+async function inContainer(
+  client: DockerClient,
+  image: string,
+  runId: string,
+  tarball: string,
+  feed: Feed,
+  options: BootOptions,
+  clock: PhaseClock,
+): Promise<ContainerRun> {
+  const box = await clock.time('container', () =>
+    BootContainer.create(client, {
+      image,
+      runId,
+      ...(options.labels === undefined ? {} : { labels: options.labels }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     }),
   );
-  const imageReady = performance.now();
-  // Until the install is extracted, the engine is what a boot waits for: the host reads the
-  // tarball and the container is asked about its runtime while the tarball is copied in and
-  // extracted; the probe's node starts with the server. Promises awaited later get a no-op catch
-  // at once: a rejection in between (the container removed on SIGINT) must not count as unhandled.
-  const scanning = options.scan === undefined ? timed('scan', () => scanInstall(tarball)) : Promise.resolve(options.scan);
-  scanning.catch(ignore);
+  const teardown = (): Promise<void> => clock.time('teardown', () => box[Symbol.asyncDispose]());
+  try {
+    const run = await serve(box, tarball, feed, options, clock);
+    // Nothing more runs in the container: it goes while the caller computes the prediction.
+    const removed = teardown();
+    removed.catch(ignore);
+    return { ...run, removed };
+  } catch (error) {
+    await teardown().catch(ignore);
+    throw error;
+  }
+}
 
-  await using box = await timed('container', () =>
-    BootContainer.create(docker, { image, runId, ...(options.labels === undefined ? {} : { labels: options.labels }) }),
-  );
-  // The engine handles an archive and a start of one container one after the other: start first,
-  // so the runtime probe can run during the copy.
-  const learning = timed('runtime', () => learnRuntime(box, scanning));
+/**
+ * Install, server, probe and loads. Until the install is extracted the container's tar is what a
+ * boot waits for; the runtime probe runs beside it. Then the server starts while the loader
+ * judges every ELF file, and the probe's node starts with the server.
+ */
+async function serve(box: BootContainer, tarball: string, feed: Feed, options: BootOptions, clock: PhaseClock): Promise<Omit<ContainerRun, 'removed'>> {
+  const learning = clock.time('runtime', () => learnRuntime(box, feed.scan));
   learning.catch(ignore);
-  await timed('copy', () => copyTarball(box, tarball));
-  const installed = await timed('install', () => installTarball(box, tarball, options.commit));
+  const installed = await clock.time('install', () => installTarball(box, tarball, feed.source(), options.commit));
   const bin = pickServerBin(installed, tarball);
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
-  const starting = startServer(box, {
-    dir: installed.dir,
-    bin,
-    args: options.serverArgs ?? DEFAULT_SERVER_ARGS,
-    env: options.serverEnv ?? [],
-    timeoutMs: options.startTimeoutMs ?? 60_000,
-  });
+  const starting = clock.time('server', () =>
+    startServer(box, {
+      dir: installed.dir,
+      bin,
+      args: options.serverArgs ?? DEFAULT_SERVER_ARGS,
+      env: options.serverEnv ?? [],
+      timeoutMs: options.startTimeoutMs ?? 60_000,
+    }),
+  );
   starting.catch(ignore);
   const probing = prepareProbe(box, installed.dir);
-
-  const scan = await scanning;
+  const scan = await feed.scan;
   const { targets, skipped } = loadTargets(scan.files);
-  const nodeFile = scan.files.find((f) => f.path === 'node');
-  // Addons get the loader's --list verdict too: it stands when the bundled node cannot start.
-  const elfPaths = targets.map((f) => f.path);
-  const addonPaths = targets.filter((f) => f.path.endsWith('.node')).map((f) => f.path);
-  const inspecting = timed('inspect', () =>
-    execIn(
-      box.container,
-      ['sh', '-c', INSPECT_SCRIPT, 'sh', installed.dir, nodeFile?.interpreter ?? '', ...elfPaths, '--addons', ...addonPaths],
-      { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] },
-    ),
-  );
-  inspecting.catch(ignore);
+  const loading = clock.time('native', () => loadNatives(box, installed.dir, targets));
+  loading.catch(ignore);
   const server = await starting;
   const started = server.start;
   let probe: Probe | null = null;
-  if (started.ok) probe = await timed('probe', () => probing.ask(started.port, server.pid));
+  if (started.ok) probe = await clock.time('probe', () => probing.ask(started.port, server.pid));
   else probing.cancel();
   // A probe that answered has sent the server its SIGTERM.
-  const stopping = timed('stop', () => server.stop({ signalled: probe?.ok === true }));
-
-  const inspected = parseInspect((await inspecting).stdout);
-  const [native, runtime] = await Promise.all([judgeAddons(box, installed.dir, inspected, addonPaths), learning]);
+  const stopping = clock.time('stop', () => server.stop({ signalled: probe?.ok === true }));
+  const [native, runtime] = await Promise.all([loading, learning]);
   await stopping;
-  // Nothing more runs in the container: it goes while the prediction is computed here.
-  const removing = timed('remove', () => box[Symbol.asyncDispose]());
-  removing.catch(ignore);
-  const predictions = predictLoad(targets, scan.files, scan.tree, runtime);
-  await removing;
-
-  const checks = [
-    bootCheck(server.start, probe, installed.commit, bin),
-    nativeLoadCheck(native, runtime, skipped),
-    predictionCheck(predictions, native, runtime),
-  ];
-  const totalMs = performance.now() - began;
-  const prepareMs = imageReady - began;
-  const serverStartMs = server.start.startMs;
-  return {
-    tarball,
-    image,
-    runId,
-    checks,
-    runtime,
-    native,
-    predictions,
-    server: server.start,
-    probe,
-    timings: { totalMs, prepareMs, serverStartMs, overheadMs: totalMs - prepareMs - serverStartMs, phases },
-  };
+  return { scan, targets, skipped, runtime, native, server: server.start, probe, commit: installed.commit, bin };
 }
 
 /**
  * The runtime the prediction is made for. Needs a running container but not the install, and
- * the host's scan only to know which libraries to read: it runs beside the copy and the extract.
+ * the host's scan only to know which libraries to read: it runs beside the install.
  */
 async function learnRuntime(box: BootContainer, scanning: Promise<InstallScan>): Promise<RuntimeFacts> {
-  const probed = parseRuntimeProbe((await execIn(box.container, ['sh', '-c', RUNTIME_SCRIPT])).stdout);
+  const probed = parseRuntimeProbe((await box.exec(['sh', '-c', RUNTIME_SCRIPT])).stdout);
   const { targets } = loadTargets((await scanning).files);
   const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
   return readRuntime(box, probed, machine, new Set(targets.flatMap((f) => f.needed)));
-}
-
-/**
- * One verdict per file. Addons take the bundled node's dlopen verdict; when node itself cannot
- * start (an official node >= 18 on glibc 2.17) they keep the loader's `--list` verdict. An addon
- * whose initialiser kills node is recorded as such and the rest are loaded in a new node.
- */
-async function judgeAddons(
-  box: BootContainer,
-  dir: string,
-  inspected: ReturnType<typeof parseInspect>,
-  addons: string[],
-): Promise<NativeVerdict[]> {
-  const listed = new Map<string, NativeVerdict>(
-    inspected.elf.map((e) => [e.path, { path: e.path, via: 'ld.so --list', ok: e.ok, loaderOk: e.ok, messages: e.messages }]),
-  );
-  if (addons.length === 0) return [...listed.values()];
-  let parsed = parseAddonLoads(inspected.addonLines);
-  if (parsed.verdicts.length === 0 && parsed.crashedAt === null && inspected.nodeExit !== 0) {
-    const why = inspected.nodeStderr.join(' ').trim() || `exit ${inspected.nodeExit}`;
-    for (const path of addons) listed.get(path)?.messages.push(`dlopen not tried: the bundled node cannot start: ${why}`);
-    return [...listed.values()];
-  }
-  const all: AddonVerdict[] = [];
-  let queue = addons;
-  for (;;) {
-    all.push(...parsed.verdicts);
-    const crashed = parsed.crashedAt;
-    if (crashed === null) break;
-    all.push({ path: crashed, ok: false, message: 'the bundled node died while loading it' });
-    const done = new Set(all.map((v) => v.path));
-    queue = queue.filter((p) => !done.has(p));
-    if (queue.length === 0) break;
-    const again = await execIn(box.container, [`${dir}/node`, '-e', ADDON_LOADER_JS, ...queue], { workingDir: dir });
-    parsed = parseAddonLoads(again.stdout);
-  }
-  for (const v of all) {
-    const message = v.message ?? '';
-    const loaderOk = v.ok || (isLoaderError(message) ? false : (listed.get(v.path)?.loaderOk ?? false));
-    listed.set(v.path, { path: v.path, via: 'dlopen', ok: v.ok, loaderOk, messages: v.message === null ? [] : [v.message] });
-  }
-  return [...listed.values()];
 }

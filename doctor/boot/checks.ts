@@ -1,5 +1,4 @@
-import type { LoadPrediction } from '../../abi-gate/predict.js';
-import type { ScannedFile } from '../../abi-gate/types.js';
+import type { LoadPrediction, ScannedFile } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { RuntimeFacts } from './runtime.js';
 import type { Probe, ServerStart } from './server.js';
@@ -16,14 +15,6 @@ export interface NativeVerdict {
   loaderOk: boolean;
   /** The loader's (or node's) own words, verbatim. */
   messages: string[];
-}
-
-/** dlerror() texts that come from glibc's loader itself (elf/dl-load.c, dl-version.c, dl-lookup.c). */
-const LOADER_ERROR =
-  /cannot open shared object file|version `[^']+' not found|undefined symbol: |symbol lookup error|wrong ELF class|invalid ELF header|file too short|ELF load command|static TLS block|cannot enable executable stack/;
-
-export function isLoaderError(message: string): boolean {
-  return LOADER_ERROR.test(message);
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

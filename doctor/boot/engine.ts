@@ -1,6 +1,8 @@
 import Docker from 'dockerode';
 import createDebug from 'debug';
 import { ToolError } from '../../abi-gate/errors.js';
+import type { DockerClient } from './docker-client.js';
+import { dockerClient } from './dockerode-client.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
 
@@ -40,6 +42,11 @@ export async function connectEngine(options: EngineOptions = {}): Promise<Docker
   }
   debug('engine answers at %s', engineAddress());
   return docker;
+}
+
+/** The engine behind the boot's own interface (see docker-client.ts). */
+export async function connectClient(options: EngineOptions = {}): Promise<DockerClient> {
+  return dockerClient(await connectEngine(options), engineAddress());
 }
 
 /** The same question without throwing: tests and the demo skip with this reason. */

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { ToolError } from '../../abi-gate/errors.js';
+import type { DockerClient } from './docker-client.js';
 import { reason } from './engine.js';
+import { checkImageRef } from './image-ref.js';
 
 const debug = createDebug('remote-ai:doctor:image');
 
@@ -62,83 +63,68 @@ export function hashFolder(dir: string): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
-  }
+export async function imageExists(docker: DockerClient, ref: string): Promise<boolean> {
+  return docker.imageExists(ref);
 }
 
-interface BuildEvent {
-  stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
-
-/**
- * Builds `dir` into `tag`. The engine reports a failed RUN step inside a 200 response, and
- * dockerode's followProgress calls its callback without an error: only an `error` or
- * `errorDetail` event says the build failed, so every event is read here.
- */
-export async function buildImage(docker: Docker, dir: string, tag: string): Promise<void> {
-  const stream = await docker.buildImage({ context: dir, src: listFiles(dir) }, { t: tag, rm: true, forcerm: true });
+/** Builds `dir` into `tag`; a failed step is a ToolError (exit 2) with the last lines of output. */
+export async function buildImage(docker: DockerClient, dir: string, tag: string, signal?: AbortSignal): Promise<void> {
   const tail: string[] = [];
-  let failure: string | undefined;
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null) => (error === null ? resolve() : reject(error)),
-      (event: BuildEvent) => {
-        if (event.stream !== undefined) {
-          for (const line of event.stream.split('\n')) if (line.trim() !== '') tail.push(line.trimEnd());
-          tail.splice(0, Math.max(0, tail.length - 10));
-          debug('%s', event.stream.trimEnd());
-        }
-        const message = event.errorDetail?.message ?? event.error;
-        if (message !== undefined) failure ??= message;
+  try {
+    await docker.buildImage(dir, listFiles(dir), tag, {
+      ...(signal === undefined ? {} : { signal }),
+      onOutput: (line) => {
+        debug('%s', line);
+        tail.push(line);
+        tail.splice(0, Math.max(0, tail.length - 10));
       },
-    );
-  });
-  if (failure !== undefined) {
-    throw new ToolError('IMAGE_BUILD', `docker build of ${dir} failed: ${failure.trim()}`, {
-      hint: `last build output: ${tail.slice(-3).join(' | ')}`,
+    });
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new ToolError('IMAGE_BUILD', `docker build of ${dir} failed: ${reason(error)}`, {
+      hint: `${buildHint(dir, tag)}; last build output: ${tail.slice(-3).join(' | ') || 'none'}`,
       exitCode: 2,
+      cause: error,
     });
   }
+}
+
+/** What to do when the default image cannot be had: another image, or build this one elsewhere. */
+function buildHint(dir: string, tag: string): string {
+  return (
+    `boot in an image the engine already has with --image <ref> (docker/test-image/build.sh makes a Debian one without a registry), ` +
+    `or build this one where its base image can be pulled: docker build -t ${tag} ${dir}`
+  );
 }
 
 export interface ImageChoice {
   /** Any image reference; when absent the CentOS 7 image is built from docker/centos7. */
   image?: string;
   dockerfileDir?: string;
+  signal?: AbortSignal;
 }
 
 /** The image a boot runs in, built or pulled once and then taken from the engine's cache. */
-export async function ensureImage(docker: Docker, choice: ImageChoice = {}): Promise<string> {
+export async function ensureImage(docker: DockerClient, choice: ImageChoice = {}): Promise<string> {
   if (choice.image !== undefined) {
-    if (await imageExists(docker, choice.image)) return choice.image;
+    const ref = checkImageRef(choice.image);
+    if (await docker.imageExists(ref)) return ref;
     try {
-      await new Promise<void>((resolve, reject) => {
-        docker.pull(choice.image ?? '', (error: Error | null, stream: NodeJS.ReadableStream) => {
-          if (error !== null) return reject(error);
-          docker.modem.followProgress(stream, (e: Error | null) => (e === null ? resolve() : reject(e)));
-        });
-      });
+      await docker.pullImage(ref, choice.signal === undefined ? {} : { signal: choice.signal });
     } catch (error) {
-      throw new ToolError('IMAGE_MISSING', `image ${choice.image} is not in the engine and could not be pulled: ${reason(error)}`, {
-        hint: 'build or pull it first, or omit --image to use the CentOS 7 image',
+      choice.signal?.throwIfAborted();
+      throw new ToolError('IMAGE_MISSING', `image ${ref} is not in the engine and could not be pulled: ${reason(error)}`, {
+        hint: 'build or load it into the engine first (docker/test-image/build.sh makes a Debian one), or omit --image to build the CentOS 7 image',
+        exitCode: 2,
+        cause: error,
       });
     }
-    return choice.image;
+    return ref;
   }
   const dir = choice.dockerfileDir ?? defaultDockerfileDir();
   const tag = `${DEFAULT_IMAGE_REPO}:${hashFolder(dir)}`;
-  if (await imageExists(docker, tag)) return tag;
+  if (await docker.imageExists(tag)) return tag;
   debug('building %s from %s', tag, dir);
-  await buildImage(docker, dir, tag);
+  await buildImage(docker, dir, tag, choice.signal);
   return tag;
 }

@@ -1,9 +1,5 @@
-import { basename, dirname } from 'node:path';
-import { Readable } from 'node:stream';
-import { create } from 'tar';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 import type { BootContainer } from './container.js';
-import { execIn } from './exec.js';
 
 export interface Installed {
   /** Absolute install folder in the container: `$HOME/.remote-ai-server/bin/<commit>`. */
@@ -15,28 +11,28 @@ export interface Installed {
 }
 
 /**
- * Runs in the container after the tarball was copied to /tmp. It extracts with the container's
- * own tar, as the IDE's resolver does on a user's host, so a tarball that only Linux's GNU tar
- * chokes on (pax keywords from macOS, ...) fails here too. Without a known commit it extracts
- * to a staging folder first and moves it to `bin/<commit>` once product.json is readable.
+ * Runs in the container with the tarball's bytes on stdin, as they are read on the host. It
+ * extracts with the container's own tar, as the IDE's resolver does on a user's host, so a
+ * tarball that only Linux's GNU tar chokes on (pax keywords from macOS, ...) fails here too.
+ * Without a known commit it extracts to a staging folder first and moves it to `bin/<commit>`
+ * once product.json is readable (a rename inside one tmpfs).
  */
 const INSTALL_SCRIPT = String.raw`
 set -e
-tgz="/tmp/$1"; commit="$2"
+commit="$1"
 base="$HOME/.remote-ai-server/bin"
 mkdir -p "$base"
 if [ -n "$commit" ]; then
   dir="$base/$commit"
   mkdir -p "$dir"
-  tar -xzf "$tgz" -C "$dir" --strip-components=1
+  tar -xzf - -C "$dir" --strip-components=1
 else
   dir="$base/.staging-$$"
   mkdir -p "$dir"
-  tar -xzf "$tgz" -C "$dir" --strip-components=1
+  tar -xzf - -C "$dir" --strip-components=1
   commit="$(sed -n 's/.*"commit"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
   if [ -n "$commit" ]; then mv "$dir" "$base/$commit"; dir="$base/$commit"; fi
 fi
-rm -f "$tgz"
 echo "@@dir $dir"
 echo "@@commit $(sed -n 's/.*"commit"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
 echo "@@app $(sed -n 's/.*"serverApplicationName"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
@@ -46,19 +42,12 @@ done
 `;
 
 /**
- * Copies `tarball` (a .tar.gz) to the container's /tmp, streamed from disk. putArchive would
- * extract a gzip'd tar with the engine's own Go code; wrapping the file in a plain tar lands the
- * .tar.gz untouched, for the container's tar to extract. /tmp, not the install's tmpfs: the
- * engine writes archives into the container's own layer and would not see a tmpfs mount.
+ * Installs the tarball whose compressed bytes `source` streams (the file itself, or the branch of
+ * verify's read that feeds the container) as the resolver would: straight into the container's
+ * tar through the exec's stdin, with backpressure, never copied into the container whole.
  */
-export async function copyTarball(box: BootContainer, tarball: string): Promise<void> {
-  const wrapper = create({ cwd: dirname(tarball), portable: true, noMtime: true }, [basename(tarball)]);
-  await box.container.putArchive(Readable.from(wrapper), { path: '/tmp' });
-}
-
-/** Installs the tarball `copyTarball` put in /tmp as the resolver would. */
-export async function installTarball(box: BootContainer, tarball: string, commit?: string): Promise<Installed> {
-  const result = await execIn(box.container, ['sh', '-c', INSTALL_SCRIPT, 'sh', basename(tarball), commit ?? '']);
+export async function installTarball(box: BootContainer, tarball: string, source: NodeJS.ReadableStream, commit?: string): Promise<Installed> {
+  const result = await box.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', commit ?? ''], { stdin: source });
   if (result.exitCode !== 0) {
     const why = (result.stderr.trim().split('\n').pop() ?? '') || `exit ${result.exitCode}`;
     throw new ToolError('BOOT_INSTALL', `${tarball}: the container's tar could not install it: ${why}`, {

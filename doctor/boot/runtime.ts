@@ -1,8 +1,5 @@
 import createDebug from 'debug';
-import type { Runtime } from '../../abi-gate/predict.js';
-import { scanBuffer } from '../../abi-gate/scan-file.js';
-import { readTar } from '../../abi-gate/tar/read-tar.js';
-import type { Machine } from '../../abi-gate/types.js';
+import { compareVersions, scanBuffer, type Machine, type Runtime } from '../../abi-gate/index.js';
 import type { BootContainer } from './container.js';
 import type { RuntimeProbe } from './inspect-script.js';
 
@@ -25,27 +22,12 @@ export interface RuntimeFacts extends Runtime {
   paths: Record<string, string>;
 }
 
-async function copyOut(box: BootContainer, path: string): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  const stream = await box.container.getArchive({ path });
-  await readTar(stream, async (entry, body) => {
-    if (entry.type !== 'file') return body.skip();
-    await body.forEach((chunk) => chunks.push(chunk));
-  }, { label: `container:${path}` });
-  return chunks.length === 0 ? null : Buffer.concat(chunks);
-}
-
 function highest(defs: string[], family: string): string | null {
   const versions = defs
     .filter((d) => d.startsWith(`${family}_`))
     .map((d) => d.slice(family.length + 1))
     .filter((v) => /^\d+(\.\d+)*$/.test(v))
-    .sort((a, b) => {
-      const x = a.split('.').map(Number);
-      const y = b.split('.').map(Number);
-      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-      return 0;
-    });
+    .sort(compareVersions);
   return versions.at(-1) ?? null;
 }
 
@@ -70,7 +52,7 @@ export async function readRuntime(
   await Promise.all(
     [...wanted].map(async (soname) => {
       const path = bySoname.get(soname) ?? '';
-      const bytes = await copyOut(box, path).catch((error: unknown) => {
+      const bytes = await box.readFile(path).catch((error: unknown) => {
         debug('cannot copy %s out: %o', path, error);
         return null;
       });

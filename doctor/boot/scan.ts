@@ -1,5 +1,6 @@
-import { isScanned, scanPaths } from '../../abi-gate/index.js';
-import type { ScannedFile, TreeIndex } from '../../abi-gate/types.js';
+import { isScanned, type ScannedFile, type TreeIndex } from '../../abi-gate/index.js';
+import { readTarballFacts } from '../verify-stream.js';
+import { DEFAULT_LIMITS, type TarballFacts } from '../verify-types.js';
 
 /** What a boot needs from the static side: every ELF of the install and every path of its tree. */
 export interface InstallScan {
@@ -8,20 +9,39 @@ export interface InstallScan {
   tree: TreeIndex;
 }
 
+/** An archive path as `tar --strip-components=1` installs it, or null for the top folder itself. */
+function installPath(archivePath: string): string | null {
+  const path = archivePath.replace(/^(\.\/)+/, '');
+  const at = path.indexOf('/');
+  return at === -1 || at === path.length - 1 ? null : path.slice(at + 1);
+}
+
 /**
- * Scans the ELF files of a tarball as they will sit in the install folder (`tar
- * --strip-components=1`), with abi-gate's own tarball scan: its report paths are
- * `<tarball>:<top>/<path>`, and its tree also indexes a one-top-folder release without that folder.
+ * The boot's facts from the one read verify makes (no second scan): the ELF scans verify already
+ * has, and the paths of files and links as they will sit in the install folder.
  */
-export async function scanInstall(tarball: string): Promise<InstallScan> {
-  const report = await scanPaths([tarball]);
-  const prefix = `${tarball}:`;
+export function installScanFromFacts(facts: TarballFacts): InstallScan {
   const files: ScannedFile[] = [];
-  for (const entry of report.files) {
-    if (!isScanned(entry) || entry.format !== 'elf' || !entry.path.startsWith(prefix)) continue;
-    const inTarball = entry.path.slice(prefix.length).replace(/^\.\//, '');
-    const at = inTarball.indexOf('/');
-    if (at !== -1) files.push({ ...entry, path: inTarball.slice(at + 1) });
+  for (const [archivePath, entry] of facts.binaries) {
+    const path = installPath(archivePath);
+    if (path !== null && isScanned(entry) && entry.format === 'elf') files.push({ ...entry, path });
   }
-  return { files, tree: report.tree };
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const paths = new Set<string>();
+  for (const entry of facts.entries) {
+    if (entry.kind !== 'file' && entry.kind !== 'symlink' && entry.kind !== 'hardlink') continue;
+    const path = installPath(entry.path);
+    if (path !== null) paths.add(path);
+  }
+  return { files, tree: { has: (path) => paths.has(path) } };
+}
+
+/**
+ * Reads a tarball (or its bytes from `source`) with verify's pass and keeps what the boot needs.
+ * `onStopped` hears when the pass stopped at a limit: such an archive must not be extracted.
+ */
+export async function scanInstall(tarball: string, source?: NodeJS.ReadableStream, onStopped?: () => void): Promise<InstallScan> {
+  const facts = await readTarballFacts(tarball, DEFAULT_LIMITS, source);
+  if (facts.stopped !== null) onStopped?.();
+  return installScanFromFacts(facts);
 }

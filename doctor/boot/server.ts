@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import type { BootContainer } from './container.js';
-import { execIn, type ExecResult } from './exec.js';
+import type { ExecResult } from './docker-client.js';
 
 const debug = createDebug('remote-ai:doctor:server');
 
@@ -52,8 +52,7 @@ export async function startServer(box: BootContainer, options: StartOptions): Pr
   const listening = new Promise<number>((resolve) => {
     onListening = resolve;
   });
-  const run: Promise<ExecResult> = execIn(
-    box.container,
+  const run: Promise<ExecResult> = box.exec(
     ['sh', '-c', 'echo "@@pid $$"; cd "$1" && shift && exec "$@"', 'sh', options.dir, `./${options.bin}`, ...options.args],
     {
       env: options.env ?? [],
@@ -82,7 +81,7 @@ export async function startServer(box: BootContainer, options: StartOptions): Pr
   const startMs = performance.now() - began;
   const stop = async ({ signalled = false } = {}): Promise<void> => {
     // `kill` is a shell builtin: minimal images (Debian minbase) have no /bin/kill.
-    if (pid !== null && !signalled) await execIn(box.container, ['sh', '-c', 'kill -TERM "$1"', 'sh', pid]).catch(() => undefined);
+    if (pid !== null && !signalled) await box.exec(['sh', '-c', 'kill -TERM "$1"', 'sh', pid]).catch(() => undefined);
     const ended = await Promise.race([
       run.then(() => true, () => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref()),
@@ -127,7 +126,7 @@ export function prepareProbe(box: BootContainer, dir: string): PendingProbe {
   const stdin = new Promise<string>((resolve) => {
     send = resolve;
   });
-  const run = execIn(box.container, [`${dir}/node`, '-e', PROBE_JS], { stdin });
+  const run = box.exec([`${dir}/node`, '-e', PROBE_JS], { stdin });
   run.catch(() => undefined);
   return {
     async ask(port, pid) {

@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import type { DockerClient } from '../docker-client.js';
+import { dockerClient } from '../dockerode-client.js';
 import { probeEngine } from '../engine.js';
 import { packageRoot, testImageTag } from '../image.js';
 import { corpusNode } from '../linux-node.js';
@@ -7,7 +9,8 @@ export const ROOT = packageRoot();
 
 
 export type DockerGate =
-  | { run: true; docker: Docker; image: string; node: string }
+  /** `client` is what the boot code takes; `docker` lets tests look at the engine independently. */
+  | { run: true; docker: Docker; client: DockerClient; image: string; node: string }
   | { run: false; reason: string };
 
 /**
@@ -31,7 +34,7 @@ export async function dockerGate(): Promise<DockerGate> {
   }
   const node = corpusNode(ROOT);
   if (node === null) return refuse('no Linux node in .cache/corpus (run npm run corpus)');
-  return { run: true, docker: engine.docker, image, node };
+  return { run: true, docker: engine.docker, client: dockerClient(engine.docker), image, node };
 }
 
 export function suiteName(name: string, gate: DockerGate): string {
