@@ -213,10 +213,15 @@ async function execIn(container: Docker.Container, cmd: string[], options: ExecO
 /**
  * Pipes a byte stream into the command's stdin with backpressure. A command that exits before
  * reading everything (tar failing half-way) closes the socket: the rest is dropped, not an error
- * here; its exit status says what went wrong.
+ * here; its exit status says what went wrong. A source that fails (or was cut short) ends stdin
+ * where it stopped: the command sees a truncated stream and says so itself.
  */
 function feed(input: NodeJS.ReadableStream, socket: NodeJS.ReadWriteStream & { destroyed: boolean; writable: boolean }, close: () => void): void {
   const source = input as Readable;
+  if (source.destroyed || source.readableEnded) {
+    close();
+    return;
+  }
   const onData = (chunk: Buffer): void => {
     if (socket.destroyed || !socket.writable) return;
     if (!socket.write(chunk)) {
@@ -227,9 +232,10 @@ function feed(input: NodeJS.ReadableStream, socket: NodeJS.ReadWriteStream & { d
   source.on('data', onData);
   source.once('end', () => close());
   source.once('error', (error) => {
-    debugExec('stdin source failed: %o', error);
-    (socket as unknown as { destroy(): void }).destroy();
+    debugExec('stdin source failed: %s', error.message);
+    close();
   });
+  source.once('close', () => close());
   socket.once('close', () => {
     source.off('data', onData);
     // Keep draining what is left, so a tee upstream is never held by a reader that is gone.

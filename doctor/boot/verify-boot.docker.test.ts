@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_RUN } from './container.js';
+import { dockerGate, suiteName } from './test-support/docker-gate.js';
+import { buildFixtureTarball, COMMIT, removeFixtureTarballs } from './test-support/fixture-server.js';
+import { verifyAndBoot } from './verify-boot.js';
+
+const gate = await dockerGate();
+
+/** `name start+duration` spans of the boot check's timings line, in ms. */
+function phases(details: string[] | undefined): Record<string, { start: number; end: number }> {
+  const line = details?.find((d) => d.startsWith('timings:')) ?? '';
+  const spans: Record<string, { start: number; end: number }> = {};
+  for (const m of line.matchAll(/(\w+) ([\d.]+)\+([\d.]+)/g)) {
+    spans[m[1] ?? ''] = { start: Number(m[2]) * 1000, end: (Number(m[2]) + Number(m[3])) * 1000 };
+  }
+  return spans;
+}
+
+describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the static checks and the boot', gate), () => {
+  if (!gate.run) return;
+  const { docker, client, image, node } = gate;
+  const mark = `verify-boot-${process.pid}`;
+  let tarball = '';
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    tarball = await buildFixtureTarball(node, ['glibc-2.2.5']);
+  });
+  afterAll(async () => {
+    await removeFixtureTarballs();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    expect(await docker.listContainers({ all: true, filters: { label: [`remote-ai.test=${mark}`] } })).toEqual([]);
+  });
+
+  it('reports the static checks and the boot checks; the install streams while verify reads', async () => {
+    const { report, setupError } = await verifyAndBoot([tarball], { policy: 'none' }, { client, image, labels: { 'remote-ai.test': mark } });
+    expect(setupError).toBeNull();
+    const checks = report.tarballs[0]?.checks ?? [];
+    expect(checks.map((c) => c.id)).toEqual(['integrity', 'manifest', 'layout', 'appledouble', 'paths', 'platform', 'glibc', 'node-abi', 'limits', 'boot', 'native-load', 'prediction']);
+    const boot = checks.find((c) => c.id === 'boot');
+    expect(boot).toMatchObject({ ok: true, message: expect.stringContaining(`GET /version answered ${COMMIT}`) });
+    expect(checks.find((c) => c.id === 'native-load')).toMatchObject({ ok: true });
+    // The prediction ran on verify's scan: every loaded file was compared.
+    expect(checks.find((c) => c.id === 'prediction')?.message).toMatch(/matches the loader on all \d+ files/);
+    const span = phases(boot?.details);
+    expect(Object.keys(span)).toEqual(expect.arrayContaining(['verify', 'container', 'install', 'server', 'native', 'probe', 'teardown']));
+    // One read, two readers: the container's tar starts before verify's pass ends.
+    expect(span.install?.start).toBeLessThan(span.verify?.end ?? 0);
+    expect(report.ok).toBe(true);
+  });
+
+  it('does not extract an archive that crossed a limit: the container gets it cut short', async () => {
+    const { report } = await verifyAndBoot([tarball], { policy: 'none', limits: { maxTotal: 64 * 1024 } }, { client, image, labels: { 'remote-ai.test': mark } });
+    const checks = report.tarballs[0]?.checks ?? [];
+    expect(checks.find((c) => c.id === 'limits')).toMatchObject({ ok: false });
+    expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
+  });
+
+  it('keeps the static report and names the fix when the image cannot be built (offline)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'remote-ai-offline-image-'));
+    dirs.push(dir);
+    // A base no registry here can serve: the build fails as the CentOS 7 one does offline.
+    await writeFile(join(dir, 'Dockerfile'), 'FROM remote-ai-test/no-such-base:never\n');
+    const { report, setupError } = await verifyAndBoot([tarball], { policy: 'none' }, { client, dockerfileDir: dir });
+    expect(setupError?.code).toBe('IMAGE_BUILD');
+    expect(setupError?.exitCode).toBe(2);
+    expect(setupError?.toLine()).toMatch(/boot in an image the engine already has with --image <ref>.*or build this one where its base image can be pulled: docker build -t remote-ai\/centos7:\w{12} /);
+    const checks = report.tarballs[0]?.checks ?? [];
+    expect(checks.find((c) => c.id === 'integrity')).toMatchObject({ ok: true });
+    expect(checks.at(-1)).toMatchObject({ id: 'boot', ok: false, message: expect.stringMatching(/^not booted: docker build of .* failed: /) });
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_RUN}`] } }).then((l) => l.filter((c) => c.Image.includes('no-such-base')))).toEqual([]);
+  });
+});
