@@ -1,8 +1,10 @@
 /**
  * What the three CLIs share at their edge: the streams they write to and how an error is printed.
- * abi-gate's bundled start-up loads this file, so it imports nothing but the error type.
+ * abi-gate's bundled start-up loads this file, so it imports nothing but the error type and the
+ * dependency-free terminal escaping.
  */
 import { isToolError } from './errors.js';
+import { visible } from './escape/terminal.js';
 
 /** The CLI's outside world; tests hand in string collectors and an env of their choosing. */
 export interface CliIo {
@@ -29,7 +31,8 @@ export function debugEnabled(env: NodeJS.ProcessEnv): boolean {
 export function formatCliError(tool: string, error: unknown, debug: boolean, details: readonly string[] = []): CliErrorOutput {
   const known = isToolError(error);
   const message = error instanceof Error ? error.message : String(error);
-  const lines = [`${tool}: ${known ? error.toLine() : `internal error: ${message}`}`, ...details.map((line) => `  ${line}`)];
+  // Messages name paths and entries from inputs: shown visibly, one line each (escape/terminal.ts).
+  const lines = [`${tool}: ${visible(known ? error.toLine() : `internal error: ${message}`)}`, ...details.map((line) => `  ${visible(line)}`)];
   if (debug && error instanceof Error && error.stack !== undefined) lines.push(error.stack);
   return { lines, exitCode: known ? error.exitCode : 2 };
 }

@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { printCliError, type CliIo as BaseCliIo } from '../abi-gate/cli-error.js';
-import { isToolError, ToolError } from '../abi-gate/index.js';
+import { cxxfilt, demangleJson, demangleText, fixHints, hintLines, isToolError, mangledTokens, readable, ToolError, visible } from '../abi-gate/index.js';
 import { build, type BuildResult } from './build.js';
 import { BuildCheckError } from './check-error.js';
 import type { BuildProgress } from './options.js';
@@ -49,34 +49,42 @@ function progressBar(io: CliIo): { update(progress: BuildProgress): void; done()
   };
 }
 
-export function renderHuman(result: BuildResult): string {
+/** Every string from an input is shown visibly (abi-gate escape/terminal.ts); C++ culprits demangled. */
+export function renderHuman(result: BuildResult, env: NodeJS.ProcessEnv = process.env): string {
   const { manifest } = result;
-  const lines = [`built ${result.tarball} (${megabytes(manifest.tarball.size)}, sha256 ${manifest.tarball.sha256})`];
-  lines.push(`  manifest  ${result.manifestPath}`, `  sums      ${result.sumsPath}`);
+  const v = visible;
+  const lines = [`built ${v(result.tarball)} (${megabytes(manifest.tarball.size)}, sha256 ${manifest.tarball.sha256})`];
+  lines.push(`  manifest  ${v(result.manifestPath)}`, `  sums      ${v(result.sumsPath)}`);
   const n = manifest.node;
-  lines.push(`  node      ${n.version} (NODE_MODULE_VERSION ${n.moduleVersion}, ${n.flavor}) from ${n.source}`);
+  lines.push(`  node      ${v(n.version)} (NODE_MODULE_VERSION ${n.moduleVersion}, ${n.flavor}) from ${v(n.source)}`);
   const s = result.stripped;
   lines.push(
     `  stripped  ${strippedTotal(s)} macOS leftovers (._* ${s.appleDouble}, __MACOSX ${s.macosx}, .DS_Store ${s.dsStore}, xattr pax headers ${s.xattrHeaders})`,
   );
-  for (const change of result.natives) lines.push(`  ${change.action.padEnd(9)} ${change.path} (from ${change.from})`);
-  for (const pruned of result.pruned) lines.push(`  pruned    ${pruned.path} (${pruned.reason})`);
-  if (result.commitSet) lines.push(`  commit    set in product.json to ${manifest.commit}`);
-  lines.push(`  launcher  bin/${manifest.name} (${result.launcher === 'server' ? "the server's own" : 'generated'})`);
+  for (const change of result.natives) lines.push(`  ${change.action.padEnd(9)} ${v(change.path)} (from ${v(change.from)})`);
+  for (const pruned of result.pruned) lines.push(`  pruned    ${v(pruned.path)} (${v(pruned.reason)})`);
+  if (result.commitSet) lines.push(`  commit    set in product.json to ${v(manifest.commit)}`);
+  lines.push(`  launcher  bin/${v(manifest.name)} (${result.launcher === 'server' ? "the server's own" : 'generated'})`);
   const abi = manifest.abi;
-  const policy = abi.policy === 'none' ? 'no policy gate' : `policy ${abi.policy} passed`;
-  lines.push(`  abi       GLIBC ${abi.minGlibc ?? '-'}, GLIBCXX ${abi.minGlibcxx ?? '-'}, CXXABI ${abi.minCxxabi ?? '-'}; ${policy}`);
+  const policy = abi.policy === 'none' ? 'no policy gate' : `policy ${v(abi.policy)} passed`;
+  lines.push(`  abi       GLIBC ${v(abi.minGlibc ?? '-')}, GLIBCXX ${v(abi.minGlibcxx ?? '-')}, CXXABI ${v(abi.minCxxabi ?? '-')}; ${policy}`);
+  const all = Object.values(abi.culprits).flat();
+  const names = cxxfilt(env).demangle(all.flatMap((c) => (c.symbol === null ? [] : [c.symbol])));
   for (const [family, culprits] of Object.entries(abi.culprits)) {
-    for (const c of culprits.slice(0, 5)) lines.push(`            ${family}: ${c.symbol ?? '(version entry)'}@${c.version} from ${c.library} in ${c.path}`);
-    if (culprits.length > 5) lines.push(`            ${family}: ... ${culprits.length - 5} more in the manifest`);
+    for (const c of culprits.slice(0, 5)) {
+      const symbol = c.symbol === null ? '(version entry)' : readable(c.symbol, names);
+      lines.push(`            ${v(family)}: ${v(`${symbol}@${c.version}`)} from ${v(c.library)} in ${v(c.path)}`);
+    }
+    if (culprits.length > 5) lines.push(`            ${v(family)}: ... ${culprits.length - 5} more in the manifest`);
   }
+  for (const hint of hintLines(fixHints(all), (c) => v(demangleText(c, names)))) lines.push(`  ${hint}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function renderJson(result: BuildResult): string {
   const { manifest } = result;
   return `${JSON.stringify(
-    {
+    demangleJson({
       ok: true,
       tarball: result.tarball,
       manifest: result.manifestPath,
@@ -88,13 +96,14 @@ export function renderJson(result: BuildResult): string {
       arch: manifest.target.arch,
       node: manifest.node,
       abi: manifest.abi,
+      hints: fixHints(Object.values(manifest.abi.culprits).flat()),
       stripped: result.stripped,
       natives: result.natives,
       pruned: result.pruned,
       commitSet: result.commitSet,
       launcher: result.launcher,
       warnings: result.policy?.warnings.map((w) => w.message) ?? [],
-    },
+    }),
     null,
     2,
   )}\n`;
@@ -103,13 +112,16 @@ export function renderJson(result: BuildResult): string {
 /** The shared stderr line (plus the per-file details of a failed check), and under --json a body CI reads. */
 function printError(error: unknown, io: CliIo, json: boolean): 1 | 2 {
   const details = error instanceof BuildCheckError ? error.details : [];
+  // Violation details name C++ culprits: readable on the terminal, as they are in --json.
+  const names = cxxfilt(io.env).demangle(mangledTokens(details));
+  const shown = details.map((line) => demangleText(line, names));
   if (json) {
     const tool = isToolError(error);
     const message = error instanceof Error ? error.message : String(error);
     const body = { ok: false, error: { code: tool ? error.code : 'INTERNAL', message, hint: tool ? (error.hint ?? null) : null, exitCode: tool ? error.exitCode : 2, details } };
     io.stdout(`${JSON.stringify(body, null, 2)}\n`);
   }
-  return printCliError('packager', error, io, details);
+  return printCliError('packager', error, io, shown);
 }
 
 /** Runs the CLI and returns its exit code (tests call this; `main` exits with it). */
@@ -165,7 +177,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
               onProgress: (progress) => bar?.update(progress),
             });
             bar?.done();
-            io.stdout(args.json ? renderJson(result) : renderHuman(result));
+            io.stdout(args.json ? renderJson(result) : renderHuman(result, io.env));
           } catch (error) {
             bar?.done();
             throw error;
