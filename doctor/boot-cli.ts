@@ -120,14 +120,18 @@ export function bootCommand(emit: Emit, withReport: typeof withReportOptions, ex
 export function gcCommand(write: (text: string) => void, exit: Exit): Register {
   return register({
     command: 'gc',
-    describe: 'remove containers that crashed or killed boots left behind (found by label)',
-    builder: (argv) => argv.option('run', { type: 'string', describe: 'only the containers of this run id' }),
+    describe: 'remove containers of boots that are no longer running (crashed or killed runs); live runs keep theirs',
+    builder: (argv) =>
+      argv
+        .option('run', { type: 'string', describe: 'only the containers of this run id' })
+        .option('all', { type: 'boolean', default: false, describe: 'also remove containers of runs that are still alive' }),
     handler: async (args) => {
       const { gc } = await import('./gc.js');
-      const result = await gc(typeof args.run === 'string' ? { runId: args.run } : {});
-      for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'})\n`);
+      const result = await gc({ ...(typeof args.run === 'string' ? { runId: args.run } : {}), all: args.all === true });
+      for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'}): ${r.why}\n`);
+      for (const k of result.kept) write(`kept ${k.id.slice(0, 12)} (${k.state}, run ${k.runId ?? 'unknown'}): ${k.why}\n`);
       for (const f of result.failed) write(`could not remove ${f.id.slice(0, 12)}: ${f.error}\n`);
-      write(`${result.removed.length} removed, ${result.failed.length} failed\n`);
+      write(`${result.removed.length} removed, ${result.kept.length} kept (live runs), ${result.failed.length} failed\n`);
       exit(result.failed.length === 0 ? 0 : 1);
     },
   });
