@@ -88,7 +88,7 @@ describe('layout', () => {
   });
 
   it('the summary names every family it mentions', () => {
-    const line = summaryLine({ files: [], summary: { requires: { ZLIB: '1.2.9', GLIBC: '2.28', OPENSSL: '3.0.0', GCC: '4.2.0', GLIBCXX: '3.4.25' } } });
+    const line = summaryLine({ files: [], summary: { requires: { ZLIB: '1.2.9', GLIBC: '2.28', OPENSSL: '3.0.0', GCC: '4.2.0', GLIBCXX: '3.4.25' }, minKernel: null } });
     expect(line).toBe('0 binaries; needs at most GLIBC 2.28, GLIBCXX 3.4.25, GCC 4.2.0, OPENSSL 3.0.0, ZLIB 1.2.9');
     expect(line).not.toMatch(/other|see --json/);
   });
