@@ -40,6 +40,7 @@ export {
 
 // Walking files, folders and tarballs
 export { scanPaths, type ScanOptions } from './scan.js';
+export { compareKernel, highestKernel } from './elf/abi-tag.js';
 export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from './scan-tree.js';
 
 // Policies and the check
