@@ -1,7 +1,6 @@
 /**
- * The Docker side of the doctor CLI: `doctor boot`, `doctor gc` and the `--boot` part of
- * `doctor verify`. Kept apart from cli.ts so that file stays about the static gate; cli.ts
- * registers these builders and prints what they return.
+ * What `doctor boot` and `doctor verify --boot` share (commands/boot.ts, commands/verify.ts):
+ * the boot options, checked once, and the boot checks as report entries. Prints nothing.
  */
 import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
@@ -11,8 +10,6 @@ import { ToolError } from '../abi-gate/errors.js';
 import type { BootOptions } from './boot/boot.js';
 import { checkImageRef } from './boot/image-ref.js';
 import type { VerifyBootResult } from './boot/verify-boot.js';
-import type { ReportArgs, withReportOptions } from './cli.js';
-import { register, type Register } from './cli-command.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
 import type { VerifyOptions } from './verify-types.js';
 
@@ -56,36 +53,11 @@ export function bootArgs(args: RawBootArgs): BootArgs {
   };
 }
 
-/**
- * The CLI owns the process's signals: SIGINT and SIGTERM abort the work (the library removes its
- * containers), then the process dies of the same signal, as it would have without us.
- */
-export async function abortOnSignals<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let caught: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    caught ??= signal;
-    controller.abort(new ToolError('INTERRUPTED', `interrupted by ${signal}`, { exitCode: 2 }));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (caught !== null) {
-      process.kill(process.pid, caught);
-      // Nothing more is printed or decided: the signal ends the process.
-      await new Promise<never>(() => undefined);
-    }
-  }
-}
-
-function bootOptions(args: BootArgs): Omit<BootOptions, 'client'> {
+function bootOptions(args: BootArgs, signal: AbortSignal | undefined): BootOptions {
   const options: BootOptions = { startTimeoutMs: args.timeoutMs };
   if (args.image !== undefined) options.image = args.image;
   if (args.serverArgs !== undefined) options.serverArgs = args.serverArgs;
+  if (signal !== undefined) options.signal = signal;
   return options;
 }
 
@@ -115,18 +87,27 @@ export async function bootReports(tarballs: readonly string[], args: BootArgs, s
   const client = await connectClient();
   const reports: TarballReport[] = [];
   for (const file of tarballs) {
-    const checks = await bootTarball(file, { ...bootOptions(args), client, ...(signal === undefined ? {} : { signal }) }).then(bootChecks, (error: unknown) => [
-      bootFailure(error),
-    ]);
+    // The CLI's SIGINT/SIGTERM: no new boot starts once it fired.
+    signal?.throwIfAborted();
+    const checks = await bootTarball(file, { ...bootOptions(args, signal), client }).then(bootChecks, (error: unknown) => [bootFailure(error)]);
     reports.push({ file, ok: checks.every((c) => c.ok !== false), checks });
   }
   return reports;
 }
 
-/** Adds the boot checks to a static report, tarball by tarball (the demo's two steps; unreadable ones are not booted). */
-export async function addBootChecks(report: VerifyReport, args: BootArgs): Promise<VerifyReport> {
+/**
+ * `verify --boot`: the static checks and the boot from one read of each tarball. When the engine
+ * or the image cannot be had, the report still holds the static checks and `setupError` says why.
+ */
+export async function verifyWithBoot(tarballs: readonly string[], options: VerifyOptions, args: BootArgs, signal?: AbortSignal): Promise<VerifyBootResult> {
+  const { verifyAndBoot } = await import('./boot/verify-boot.js');
+  return verifyAndBoot(tarballs, options, bootOptions(args, signal));
+}
+
+/** Adds the boot checks to a report verify made before (the demo's two steps); unreadable tarballs are not booted. */
+export async function addBootChecks(report: VerifyReport, args: BootArgs, signal?: AbortSignal): Promise<VerifyReport> {
   const readable = report.tarballs.filter((t) => t.error === undefined).map((t) => t.file);
-  const booted = new Map((await bootReports(readable, args)).map((r) => [r.file, r]));
+  const booted = new Map((await bootReports(readable, args, signal)).map((r) => [r.file, r]));
   const tarballs = report.tarballs.map((t) => {
     const extra = booted.get(t.file);
     if (extra === undefined) return t;
@@ -134,49 +115,4 @@ export async function addBootChecks(report: VerifyReport, args: BootArgs): Promi
     return { ...t, checks, ok: checks.every((c) => c.ok !== false) };
   });
   return { ok: tarballs.every((t) => t.ok), tarballs };
-}
-
-/** `verify --boot`: the static checks and the boot from one read of each tarball. */
-export async function verifyWithBoot(tarballs: readonly string[], options: VerifyOptions, args: BootArgs, signal?: AbortSignal): Promise<VerifyBootResult> {
-  const { verifyAndBoot } = await import('./boot/verify-boot.js');
-  return verifyAndBoot(tarballs, options, { ...bootOptions(args), ...(signal === undefined ? {} : { signal }) });
-}
-
-type Exit = (code: 0 | 1 | 2) => void;
-type Emit = (report: VerifyReport, args: ReportArgs, title: string) => Promise<0 | 1 | 2>;
-
-/** `withReportOptions` is handed in by cli.ts, which imports this file. */
-export function bootCommand(emit: Emit, withReport: typeof withReportOptions, exit: Exit): Register {
-  return register({
-    command: 'boot <tarball..>',
-    describe: 'install each tarball in a container as the IDE does, start the server, load every native file (CentOS 7 by default)',
-    builder: (argv) =>
-      withBootOptions(withReport(argv)).positional('tarball', { type: 'string', array: true, demandOption: true }),
-    handler: async (args) => {
-      const boot = bootArgs(args);
-      const reports = await abortOnSignals((signal) => bootReports(args.tarball.map(String), boot, signal));
-      const report = { ok: reports.every((r) => r.ok), tarballs: reports };
-      exit(await emit(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, 'doctor boot'));
-    },
-  });
-}
-
-export function gcCommand(write: (text: string) => void, exit: Exit): Register {
-  return register({
-    command: 'gc',
-    describe: 'remove containers of boots that are no longer running (crashed or killed runs); live runs keep theirs',
-    builder: (argv) =>
-      argv
-        .option('run', { type: 'string', describe: 'only the containers of this run id' })
-        .option('all', { type: 'boolean', default: false, describe: 'also remove containers of runs that are still alive' }),
-    handler: async (args) => {
-      const { gc } = await import('./gc.js');
-      const result = await gc({ ...(typeof args.run === 'string' ? { runId: args.run } : {}), all: args.all === true });
-      for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'}): ${r.why}\n`);
-      for (const k of result.kept) write(`kept ${k.id.slice(0, 12)} (${k.state}, run ${k.runId ?? 'unknown'}): ${k.why}\n`);
-      for (const f of result.failed) write(`could not remove ${f.id.slice(0, 12)}: ${f.error}\n`);
-      write(`${result.removed.length} removed, ${result.kept.length} kept (live runs), ${result.failed.length} failed\n`);
-      exit(result.failed.length === 0 ? 0 : 1);
-    },
-  });
 }

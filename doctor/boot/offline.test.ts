@@ -40,7 +40,7 @@ describe('doctor boot without an engine or with bad input', () => {
     const { code, stdout, stderr } = await run(['boot', '/nonexistent.tar.gz']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('doctor: /nonexistent.tar.gz: no such file (name a release tarball (.tar.gz) that exists)\n');
+    expect(stderr).toBe('doctor boot: /nonexistent.tar.gz: no such file (name a release tarball (.tar.gz) that exists)\n');
   });
 
   it('refuses a folder as a tarball', async () => {
@@ -54,7 +54,7 @@ describe('doctor boot without an engine or with bad input', () => {
       const { code, stdout, stderr } = await run([...command, good, '--image', 'Bad Image Ref!!']);
       expect(code).toBe(2);
       expect(stdout).toBe('');
-      expect(stderr).toMatch(/^doctor: --image "Bad Image Ref!!": not an image reference \(use \[registry\/\]name/);
+      expect(stderr).toMatch(/^doctor (boot|verify): --image "Bad Image Ref!!": not an image reference \(use \[registry\/\]name/);
       expect(stderr.trim().split('\n')).toHaveLength(1);
     });
   }
@@ -65,12 +65,13 @@ describe('doctor boot without an engine or with bad input', () => {
     expect(stdout).toMatch(/✓ integrity/);
     expect(stdout).toMatch(/✓ manifest/);
     expect(stdout).toMatch(/✗ boot +not booted: no Docker engine answers at unix:\/\/\/tmp\/remote-ai-no-engine-here\.sock/);
-    expect(stderr).toMatch(/^doctor: no Docker engine answers at unix:\/\/\/tmp\/remote-ai-no-engine-here\.sock: .* \(start the engine \(dockerd\) or point DOCKER_HOST at one\)\n$/);
+    expect(stderr).toMatch(/^doctor verify: no Docker engine answers at unix:\/\/\/tmp\/remote-ai-no-engine-here\.sock: .* \(start the engine \(dockerd\) or point DOCKER_HOST at one\)\n$/);
   });
 
   it('verify --boot --json without an engine: the JSON report carries the static checks and the failed boot', async () => {
-    const { code, stdout } = await run(['verify', good, '--boot', '--json']);
+    const { code, stdout, stderr } = await run(['verify', good, '--boot', '--json']);
     expect(code).toBe(2);
+    expect(stderr).toMatch(/^doctor verify: no Docker engine answers at .*\n$/);
     const report = JSON.parse(stdout) as { ok: boolean; tarballs: { checks: { id: string; ok: boolean | null; message: string }[] }[] };
     const ids = report.tarballs[0]?.checks.map((c) => c.id);
     expect(ids).toEqual(['integrity', 'manifest', 'layout', 'appledouble', 'paths', 'platform', 'glibc', 'node-abi', 'limits', 'boot']);

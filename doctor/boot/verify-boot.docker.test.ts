@@ -20,7 +20,6 @@ function phases(details: string[] | undefined): Record<string, { start: number; 
 }
 
 describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the static checks and the boot', gate), () => {
-  if (!gate.run) return;
   const { docker, client, image, node } = gate;
   const mark = `verify-boot-${process.pid}`;
   let tarball = '';

@@ -8,10 +8,26 @@ import { corpusNode } from '../linux-node.js';
 export const ROOT = packageRoot();
 
 
+/**
+ * Skipped or not, a gate has the same fields, so a Docker suite registers all its tests either
+ * way and a run without an engine counts them as skipped (with the reason) rather than as zero
+ * tests. When skipped, `docker` and `client` throw on use and `image`/`node` are empty: no test body runs.
+ * `client` is what the boot code takes; `docker` lets tests look at the engine independently.
+ */
 export type DockerGate =
-  /** `client` is what the boot code takes; `docker` lets tests look at the engine independently. */
   | { run: true; docker: Docker; client: DockerClient; image: string; node: string }
-  | { run: false; reason: string };
+  | { run: false; reason: string; docker: Docker; client: DockerClient; image: string; node: string };
+
+/** A gate that skips for `reason`: its tests register, none runs. */
+export function skippedGate(reason: string): DockerGate {
+  const refuse = <T extends object>(name: string): T =>
+    new Proxy({} as T, {
+      get: (_target, key) => {
+        throw new Error(`Docker tests are skipped (${reason}): ${name}.${String(key)} was used outside a test`);
+      },
+    });
+  return { run: false, reason, docker: refuse<Docker>('docker'), client: refuse<DockerClient>('client'), image: '', node: '' };
+}
 
 /**
  * Whether the Docker tests can run here. Outside CI a missing engine, image or node skips them
@@ -22,7 +38,7 @@ export async function dockerGate(): Promise<DockerGate> {
   const refuse = (reason: string): DockerGate => {
     if (ci) throw new Error(`CI=true but the Docker tests cannot run: ${reason}`);
     console.warn(`skipping Docker tests: ${reason}`);
-    return { run: false, reason };
+    return skippedGate(reason);
   };
   const engine = await probeEngine({ pingTimeoutMs: 3_000 });
   if (!engine.ok) return refuse(engine.reason);
