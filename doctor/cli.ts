@@ -5,8 +5,8 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { printCliError, type CliIo } from '../abi-gate/cli-error.js';
-import { ToolError } from '../abi-gate/errors.js';
+import { printCliError, type CliIo } from '../abi-gate/index.js';
+import { ToolError } from '../abi-gate/index.js';
 import { diff, glibcRose } from './diff.js';
 import { renderDiffHuman } from './diff-render.js';
 import { emitGithub, renderHuman, renderJson, writeJunit } from './report/index.js';
@@ -16,7 +16,7 @@ import { register, type Register } from './cli-command.js';
 import { addBootChecks, bootArgs, bootCommand, gcCommand, withBootOptions } from './boot-cli.js';
 import type { Limits } from './verify-types.js';
 
-export type { CliIo } from '../abi-gate/cli-error.js';
+export type { CliIo } from '../abi-gate/index.js';
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),

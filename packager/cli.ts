@@ -4,10 +4,8 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { printCliError, type CliIo as BaseCliIo } from '../abi-gate/cli-error.js';
-import { isToolError, ToolError } from '../abi-gate/index.js';
+import { isToolError, printCliError, ToolError, type CliIo as BaseCliIo } from '../abi-gate/index.js';
 import { build, type BuildResult } from './build.js';
-import { BuildCheckError } from './check-error.js';
 import type { BuildProgress } from './options.js';
 import { strippedTotal } from './tree.js';
 
@@ -102,7 +100,7 @@ export function renderJson(result: BuildResult): string {
 
 /** The shared stderr line (plus the per-file details of a failed check), and under --json a body CI reads. */
 function printError(error: unknown, io: CliIo, json: boolean): 1 | 2 {
-  const details = error instanceof BuildCheckError ? error.details : [];
+  const details = isToolError(error) ? error.details : [];
   if (json) {
     const tool = isToolError(error);
     const message = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../packager/manifest-types.js';
+import type { Manifest } from '../../release/index.js';
 import { buildGoodTarball, COMMIT } from '../test-support/good-tarball.js';
 import { mutateTarball, sidecarOf, type RawEntry } from '../test-support/hostile-tarballs.js';
 import { checkOf, failedIds, useTempDir, verifyOne } from '../test-support/run.js';

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 import type { VerifyReport } from '../report-types.js';
 import { checkMark, summarise } from './human.js';
 

@@ -1,13 +1,18 @@
+/**
+ * Reading a manifest someone hands in. A missing or invalid manifest is a finding (doctor's
+ * `manifest` check), never fatal to the caller; `readManifest` turns one into a ToolError for
+ * callers that cannot go on without it (doctor diff).
+ */
 import { readFile } from 'node:fs/promises';
-import { validateManifest } from '../packager/manifest.js';
-import type { ManifestLoad } from './verify-types.js';
+import { ToolError } from '../abi-gate/index.js';
+import { validateManifest } from './manifest.js';
+import type { Manifest } from './manifest-types.js';
 
-/** `<tarball minus .tar.gz/.tgz>.manifest.json`, the packager's sidecar name. */
-export function sidecarManifestPath(tarball: string): string {
-  return tarball.replace(/\.(tar\.gz|tgz)$/, '') + '.manifest.json';
-}
+export type ManifestLoad =
+  | { state: 'ok'; file: string; manifest: Manifest }
+  | { state: 'missing'; file: string }
+  | { state: 'invalid'; file: string; errors: string[]; raw: unknown };
 
-/** A missing or invalid manifest is a finding of the `manifest` check, never fatal. */
 export async function loadManifest(file: string): Promise<ManifestLoad> {
   let text: string;
   try {
