@@ -82,3 +82,8 @@ export {
   type TarErrorKind,
   type TarLimits,
 } from './tar/index.js';
+
+// The one CLI shell of the three tools (commands, help, version, errors, signals)
+export { defineCommand, runTool, runBin, packageVersion, type Command, type CommandContext, type CommandSpec, type ExitStatus, type RunOptions, type ToolSpec } from './cli-shell.js';
+export { errorBody, formatCliError, printCliError, type CliErrorBody, type CliIo } from './cli-error.js';
+export { trapSignals, ABORT_GRACE_MS, type SignalTarget, type SignalTrap, type TrappedSignal } from './cli-signals.js';
