@@ -23,6 +23,7 @@ const failed = (meaning: string): CodeInfo => ({ exitCode: 1, meaning });
 export const TOOL_ERROR_CODES = {
   // Shared by the three CLIs.
   USAGE: usage('a command line the tool cannot run: unknown flag, missing argument, bad value'),
+  INTERRUPTED: usage('SIGINT or SIGTERM stopped the run; what it had started was cleaned up'),
 
   // abi-gate: ELF, policies, scans.
   MALFORMED_ELF: usage('an ELF file whose headers or tables cannot be read as the loader would'),

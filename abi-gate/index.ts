@@ -31,7 +31,6 @@ export {
   type ToolErrorCode,
   type ToolErrorOptions,
 } from './errors.js';
-export { debugEnabled, formatCliError, printCliError, type CliErrorOutput, type CliIo } from './cli-error.js';
 
 // Reading one binary
 export { FileSource, BufferSource, ChunkSource } from './elf/byte-source.js';
@@ -62,7 +61,7 @@ export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-libra
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 
 // The CLI, for callers that run it in-process (tests, scripts)
-export { main as runCli } from './cli.js';
+export { ABI_GATE, main as runCli } from './cli.js';
 
 // Output
 export { formatScanTable, formatCheck, summaryLine } from './report-human.js';

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ToolError } from '../abi-gate/index.js';
@@ -332,6 +332,27 @@ describe('inputs', () => {
     await symlink('../../../etc/passwd', join(server, 'out', 'escape'));
     const error = await expectError(build(options(await tempDir(), { server })), 'UNSAFE_SYMLINK', 2);
     expect(error.message).toContain('escape');
+  });
+
+  test("links are judged by doctor's rule, through earlier links: x -> . + y -> x/.., a/b/d -> .. + a/b/l -> d/../../.., loops", async () => {
+    const cases: Array<[string, Array<[string, string]>]> = [
+      ['y', [['x', '.'], ['y', 'x/..']]],
+      ['a/b/l', [['a/b/d', '..'], ['a/b/l', 'd/../../..']]],
+      ['loop-a', [['loop-a', 'loop-b'], ['loop-b', 'loop-a']]],
+    ];
+    for (const [culprit, links] of cases) {
+      const server = join(await tempDir(), 'server');
+      await cp(SAMPLE, server, { recursive: true });
+      for (const [path, target] of links) {
+        await mkdir(join(server, path, '..'), { recursive: true });
+        await symlink(target, join(server, path));
+      }
+      const out = await tempDir();
+      const error = await expectError(build(options(out, { server })), 'UNSAFE_SYMLINK', 2);
+      expect(error.message).toContain(culprit);
+      expect(error.details.join('\n')).toMatch(/outside|above|loop/);
+      expect(await listing(out)).toEqual([]);
+    }
   });
 
   test('usage errors: bad commit, missing server, unwritable out, bad SOURCE_DATE_EPOCH', async () => {

@@ -1,6 +1,6 @@
 /** The packager library: build releases, and the manifest contract doctor reads. */
 export { build } from './build.js';
-export { runCli, type CliIo } from './cli.js';
+export { PACKAGER, runCli, type CliIo } from './cli.js';
 export { SUMS_FILE } from './publish.js';
 export type { BuildResult, PrunedBinary } from './build.js';
 export type { BuildOptions, BuildProgress, NodeFlavor } from './options.js';
