@@ -41,3 +41,31 @@ export function archOfUname(uname: string): TargetArch | null {
   if (value === 'arm64') return 'arm64';
   return TARGET_ARCHES.find((arch) => ARCHES[arch].uname === value) ?? null;
 }
+
+/** The three places a release states its arch; null where one says nothing. */
+export interface TargetClaims {
+  /** From the tarball's file name (`-linux-<arch>`). */
+  fileName: TargetArch | null;
+  /** The manifest's `target.arch`. */
+  manifest: TargetArch | null;
+  /** The ELF machine of the bundled `node`. */
+  nodeMachine: Machine | null;
+}
+
+/**
+ * null when every stated arch agrees; else one line naming all three, so a release whose name,
+ * manifest and node disagree is refused whichever of them was tampered with.
+ */
+export function targetDisagreement(claims: TargetClaims): string | null {
+  const nodeArch = claims.nodeMachine === null ? null : archOfMachine(claims.nodeMachine);
+  const stated = [claims.fileName, claims.manifest, claims.nodeMachine === null ? null : (nodeArch ?? claims.nodeMachine)];
+  const known = new Set(stated.filter((arch) => arch !== null));
+  if (known.size <= 1) return null;
+  const name = claims.fileName === null ? 'the file name names no arch' : `the file name says ${claims.fileName}`;
+  const manifest = claims.manifest === null ? 'there is no manifest arch' : `the manifest says ${claims.manifest}`;
+  const node =
+    claims.nodeMachine === null
+      ? 'node is no ELF'
+      : `node is an ELF for ${claims.nodeMachine}${nodeArch === null ? ', no release arch' : ` (${nodeArch})`}`;
+  return `target arch disagrees: ${name}, ${manifest}, ${node}`;
+}

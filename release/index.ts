@@ -4,7 +4,7 @@
  */
 
 // Targets and names
-export { TARGET_ARCHES, archOfMachine, archOfUname, isTargetArch, machineOf, type TargetArch } from './arch.js';
+export { TARGET_ARCHES, archOfMachine, archOfUname, isTargetArch, machineOf, targetDisagreement, type TargetArch, type TargetClaims } from './arch.js';
 export {
   COMMIT,
   RELEASE_NAME,
@@ -20,7 +20,8 @@ export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, t
 // The manifest
 export type { Manifest, ManifestCulprit, ManifestFile } from './manifest-types.js';
 export { MANIFEST_SCHEMA_PATH, serializeManifest, validateManifest, type ManifestValidation } from './manifest.js';
-export { loadManifest, type ManifestLoad } from './manifest-load.js';
+export { MAX_MANIFEST_BYTES, loadManifest, parseManifestBytes, type ManifestLoad } from './manifest-load.js';
+export { firstDuplicateKey, invalidUtf8At } from './strict-json.js';
 
 // Entries: what a release may hold
 export {

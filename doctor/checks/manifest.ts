@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { familyMaxima } from '../../abi-gate/index.js';
-import { compareVersions, parseTarballName, productCommit, type Manifest, type ManifestFile } from '../../release/index.js';
+import { compareVersions, dropTopFolder, parseTarballName, productCommit, targetDisagreement, type Manifest, type ManifestFile } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact, TarballFacts } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
@@ -90,7 +90,11 @@ export function checkManifest(ctx: CheckContext): CheckResult {
   if (facts.compressedSize !== manifest.tarball.size) {
     problems.push(`tarball size is ${facts.compressedSize} bytes, the manifest says ${manifest.tarball.size}`);
   }
-  const fromName = parseTarballName(basename(facts.file)).commit;
+  const name = parseTarballName(basename(facts.file));
+  const node = [...facts.binaries.values()].find((scan) => dropTopFolder(scan.path) === 'node' && scan.format === 'elf');
+  const target = targetDisagreement({ fileName: name.arch, manifest: manifest.target.arch, nodeMachine: node?.machine ?? null });
+  if (target !== null) problems.push(target);
+  const fromName = name.commit;
   if (fromName === null) problems.push(`commit: the file name ${basename(facts.file)} carries no 40-hex commit to compare with ${manifest.commit}`);
   else if (fromName !== manifest.commit) problems.push(`commit: the file name says ${fromName}, the manifest says ${manifest.commit}`);
   const product = productCommit(facts.productJson);
