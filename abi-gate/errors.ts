@@ -42,12 +42,10 @@ export const TOOL_ERROR_CODES = {
   TAR_TRAILING_GARBAGE: usage('bytes after the end of the gzip stream'),
   TAR_LIMIT: usage('the archive crosses a size, entry or decompression-ratio limit'),
 
-  // release: the manifest and the tarball as a whole.
-  MANIFEST_UNREADABLE: usage('a manifest that cannot be read, is too large, or is not strict JSON'),
-  MANIFEST_INVALID: usage('a manifest that does not match release/manifest.schema.json'),
+  // release: the tarball as a whole and what a release may hold.
   TARBALL_UNREADABLE: usage('a release tarball that cannot be opened (missing, a folder, no permission)'),
   UNSAFE_ENTRY: usage('an entry a release may not hold or an extractor must not write (path, type, link)'),
-  ATOMIC_WRITE: usage('an output file could not be written by temp file and rename'),
+  HOST_CHECK_MACHINE: usage('a release for an ELF machine no host check script is generated for'),
 
   // packager build.
   BAD_ARCH: usage('--arch is not x64 or arm64'),

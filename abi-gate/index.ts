@@ -51,6 +51,7 @@ export {
 export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, type ArchivePath } from './top-folder.js';
 export { scanPaths, type ScanOptions } from './scan.js';
 export { TarBinaryCollector, type ChunkObserver, type CollectHooks, type CollectOptions } from './scan-stream.js';
+export { compareKernel, highestKernel } from './elf/abi-tag.js';
 export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from './scan-tree.js';
 
 // Policies and the check
@@ -64,7 +65,33 @@ export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 export { ABI_GATE, main as runCli } from './cli.js';
 
 // Output
-export { formatScanTable, formatCheck, summaryLine } from './report-human.js';
+export { formatScanTable, formatCheck, summaryLine, checkHints, DEFAULT_WIDTH, type HumanOptions } from './report-human.js';
+export {
+  cxxfilt,
+  noDemangler,
+  isMangled,
+  readable,
+  demangleText,
+  mangledTokens,
+  withDemangled,
+  culpritSymbols,
+  demangleJson,
+  type Demangled,
+  type Demangler,
+} from './demangle.js';
+export { fixHints, hintLines, FIX_HINTS, type FixHint, type FixHintId } from './hints.js';
+export {
+  visible,
+  visibleBytes,
+  shortenMiddle,
+  displayLength,
+  workflowMessage,
+  workflowProperty,
+  markdownText,
+  xmlAttribute,
+  xmlText,
+  type VisibleOptions,
+} from './escape/index.js';
 
 // The one tar reader (also importable alone from ./tar/index.js)
 export {
