@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 // Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
 // when a boot or gc runs, not for every `doctor verify`.
 import type { BootOptions } from './boot/boot.js';

@@ -1,4 +1,4 @@
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 
 /*
  * Docker's reference grammar (distribution/reference, regexp.go): [domain[:port]/]path[:tag][@digest],

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createDebug from 'debug';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 import type { DockerClient } from './docker-client.js';
 import { reason } from './engine.js';
 import { checkImageRef } from './image-ref.js';

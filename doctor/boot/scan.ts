@@ -1,4 +1,4 @@
-import { isScanned, type ScannedFile, type TreeIndex } from '../../abi-gate/index.js';
+import { dropTopFolder, isScanned, type ScannedFile, type TreeIndex } from '../../abi-gate/index.js';
 import { readTarballFacts } from '../verify-stream.js';
 import { DEFAULT_LIMITS, type TarballFacts } from '../verify-types.js';
 
@@ -11,9 +11,8 @@ export interface InstallScan {
 
 /** An archive path as `tar --strip-components=1` installs it, or null for the top folder itself. */
 function installPath(archivePath: string): string | null {
-  const path = archivePath.replace(/^(\.\/)+/, '');
-  const at = path.indexOf('/');
-  return at === -1 || at === path.length - 1 ? null : path.slice(at + 1);
+  const path = dropTopFolder(archivePath);
+  return path === '' ? null : path;
 }
 
 /**
