@@ -66,4 +66,7 @@ export {
   type TarEntryType,
   type TarErrorKind,
   type TarLimits,
+  type TarMetaRecord,
+  TAR_FIELDS,
+  TAR_BLOCK,
 } from './tar/index.js';

@@ -12,6 +12,7 @@ import { ChunkSource, detectFormat, FORMAT_SNIFF_BYTES, scanSource } from '../ab
 import { RetainedChunks } from '../abi-gate/scan-retain.js';
 import { isTarError, readTar, type EntryBody, type TarEntryInfo, type TarEntryType } from '../abi-gate/tar/index.js';
 import type { ScanEntry } from '../abi-gate/types.js';
+import { FormatChecker } from '../release/index.js';
 import { readNodeVersion } from './verify-node.js';
 import { normalizePath } from './checks/tree.js';
 import type { EntryFact, EntryKind, Integrity, LimitBreach, Limits, TarballFacts } from './verify-types.js';
@@ -189,7 +190,9 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
     binaries: new Map(),
     productJson: null,
     nodeVersion: null,
+    format: { top: null, violations: [], count: 0 },
   };
+  const formatChecker = new FormatChecker();
   const fileHash = createHash('sha256');
   let rawBytes = 0;
   let tarEnd = 0;
@@ -209,6 +212,7 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
   const onEntry = (info: TarEntryInfo, body: EntryBody): Promise<void> | undefined => {
     tarEnd = info.offset + 512 + Math.ceil(info.size / 512) * 512;
     seen = info.offset + 512;
+    formatChecker.entry(info);
     if (facts.entries.length >= limits.maxEntries) {
       throw new LimitStop({ kind: 'entries', limit: limits.maxEntries, value: facts.entries.length + 1, entry: info.path });
     }
@@ -269,6 +273,7 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
     });
     if (missed.size > 0) await rescan(file, missed, facts.binaries);
     facts.decompressedBytes = result.tarBytes;
+    formatChecker.finish(result);
     facts.complete = result.eof;
     if (!result.eof) {
       facts.integrity = { ok: false, reason: 'truncated', message: `${file}: the tar stream ends without its end-of-archive blocks: the archive is incomplete` };
@@ -291,5 +296,6 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
     }
   }
   if (rawBytes === size) facts.compressedSha256 = fileHash.digest('hex');
+  facts.format = { top: formatChecker.top, violations: formatChecker.violations, count: formatChecker.count };
   return facts;
 }

@@ -4,6 +4,7 @@
  */
 import type { BinaryFormat, Policy, ScanEntry } from '../abi-gate/types.js';
 import type { Manifest, TargetArch } from '../packager/manifest-types.js';
+import type { FormatViolation } from '../release/index.js';
 
 export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'chardev' | 'blockdev' | 'fifo' | 'other';
 
@@ -74,6 +75,8 @@ export interface TarballFacts {
   productJson: string | null;
   /** Version read from the bytes of `<top>/node` (e.g. `20.18.2`), null when absent or unknown. */
   nodeVersion: string | null;
+  /** Where the archive leaves the canonical release format (release/format.ts), as read. */
+  format: { top: string | null; violations: FormatViolation[]; count: number };
 }
 
 export type ManifestLoad =
