@@ -67,7 +67,7 @@ export class FormatChecker {
     if (size !== undefined && size > MAX_FILE_SIZE) this.add(path, at, 'size', `size ${size} does not fit the octal field`);
     const mode = octalField(info.header, 'mode');
     const allowed: readonly number[] =
-      type === 'file' ? [RELEASE_MODES.file, RELEASE_MODES.executable] : type === 'directory' ? [RELEASE_MODES.directory] : [RELEASE_MODES.symlink];
+      type === 'file' ? [RELEASE_MODES.file, RELEASE_MODES.executable] : type === 'directory' ? [RELEASE_MODES.directory] : [RELEASE_MODES.symlink, RELEASE_MODES.directory];
     if (mode !== undefined && !allowed.includes(mode)) {
       this.add(path, at, 'mode', `mode ${mode.toString(8).padStart(4, '0')} is not ${allowed.map((m) => m.toString(8).padStart(4, '0')).join(' or ')} (nothing group/world-writable, no setuid/setgid/sticky)`);
     }
@@ -134,7 +134,7 @@ export class FormatChecker {
     const at = info.offset;
     for (const problem of namingProblems(path, type === 'directory')) this.add(path, at, 'name', problem);
     if (type !== 'directory' && rawNameField(info.header).endsWith('/')) {
-      this.add(path, at, 'name', "its ustar name field ends in '/' (node-tar then takes it for a folder)");
+      this.add(path, at, 'name', "its ustar name field ends in '/' (a reader without pax takes it for a folder)");
     }
     const bare = type === 'directory' ? path.slice(0, -1) : path;
     const slash = bare.lastIndexOf('/');

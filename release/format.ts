@@ -42,7 +42,11 @@ export const USTAR_VERSION = '00';
 export const RELEASE_TYPEFLAGS = { file: '0', symlink: '2', directory: '5' } as const;
 export type ReleaseEntryType = keyof typeof RELEASE_TYPEFLAGS;
 
-/** The only modes: packager normalises to these (nothing group/world-writable, no setuid/setgid/sticky). */
+/**
+ * The only modes: packager normalises to these (nothing group/world-writable, no setuid/setgid/
+ * sticky). A symlink's mode is never used on Linux; 0755 is also allowed for it, as GNU tar's
+ * `--mode=u+rwX,go+rX,go-w` writes it.
+ */
 export const RELEASE_MODES = { file: 0o644, executable: 0o755, directory: 0o755, symlink: 0o777 } as const;
 
 /** The only pax keys, in an `x` header right before the entry, for names that do not fit ustar. */
@@ -67,8 +71,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The name field of an entry whose path needs a pax `path`: the path cut to 100 bytes at a
- * character boundary; for anything but a folder never ending in '/', which node-tar reads as a
- * folder (it types the entry from the raw field before applying the pax path).
+ * character boundary; for anything but a folder never ending in '/', which a reader that ignores
+ * the pax path (pre-POSIX ones, or one told to) takes for a folder without a body.
  */
 export function ustarFallbackName(path: string, isDirectory: boolean): string {
   const bytes = Buffer.from(path);
