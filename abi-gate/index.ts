@@ -21,7 +21,16 @@ export type {
   Violation,
   ViolationKind,
 } from './types.js';
-export { ToolError, MalformedElfError, isToolError, type ExitCode, type ToolErrorOptions } from './errors.js';
+export {
+  ToolError,
+  MalformedElfError,
+  TOOL_ERROR_CODES,
+  hasCode,
+  isToolError,
+  type ExitCode,
+  type ToolErrorCode,
+  type ToolErrorOptions,
+} from './errors.js';
 
 // Reading one binary
 export { FileSource, BufferSource, ChunkSource } from './elf/byte-source.js';
@@ -39,7 +48,10 @@ export {
 } from './requirements.js';
 
 // Walking files, folders and tarballs
+export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, type ArchivePath } from './top-folder.js';
 export { scanPaths, type ScanOptions } from './scan.js';
+export { TarBinaryCollector, type ChunkObserver, type CollectHooks, type CollectOptions } from './scan-stream.js';
+export { compareKernel, highestKernel } from './elf/abi-tag.js';
 export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from './scan-tree.js';
 
 // Policies and the check
@@ -49,8 +61,37 @@ export { familyMaxima, type FamilyMaximum } from './family-maxima.js';
 export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-library.js';
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 
+// The CLI, for callers that run it in-process (tests, scripts)
+export { ABI_GATE, main as runCli } from './cli.js';
+
 // Output
-export { formatScanTable, formatCheck, summaryLine } from './report-human.js';
+export { formatScanTable, formatCheck, summaryLine, checkHints, DEFAULT_WIDTH, type HumanOptions } from './report-human.js';
+export {
+  cxxfilt,
+  noDemangler,
+  isMangled,
+  readable,
+  demangleText,
+  mangledTokens,
+  withDemangled,
+  culpritSymbols,
+  demangleJson,
+  type Demangled,
+  type Demangler,
+} from './demangle.js';
+export { fixHints, hintLines, FIX_HINTS, type FixHint, type FixHintId } from './hints.js';
+export {
+  visible,
+  visibleBytes,
+  shortenMiddle,
+  displayLength,
+  workflowMessage,
+  workflowProperty,
+  markdownText,
+  xmlAttribute,
+  xmlText,
+  type VisibleOptions,
+} from './escape/index.js';
 
 // The one tar reader (also importable alone from ./tar/index.js)
 export {
@@ -70,3 +111,8 @@ export {
   TAR_FIELDS,
   TAR_BLOCK,
 } from './tar/index.js';
+
+// The one CLI shell of the three tools (commands, help, version, errors, signals)
+export { defineCommand, runTool, runBin, packageVersion, type Command, type CommandContext, type CommandSpec, type ExitStatus, type RunOptions, type ToolSpec } from './cli-shell.js';
+export { errorBody, formatCliError, printCliError, type CliErrorBody, type CliIo } from './cli-error.js';
+export { trapSignals, ABORT_GRACE_MS, type SignalTarget, type SignalTrap, type TrappedSignal } from './cli-signals.js';

@@ -15,7 +15,7 @@ import {
   RELEASE_MODES,
   RELEASE_TYPEFLAGS,
   rawNameField,
-  TOP_FOLDER,
+  isTopFolderName,
   type FormatRule,
   type FormatViolation,
 } from './format.js';
@@ -139,7 +139,7 @@ export class FormatChecker {
     const bare = type === 'directory' ? path.slice(0, -1) : path;
     const slash = bare.lastIndexOf('/');
     if (this.entries === 1) {
-      if (type !== 'directory' || slash !== -1 || !TOP_FOLDER.test(bare)) {
+      if (type !== 'directory' || slash !== -1 || !isTopFolderName(bare)) {
         this.add(path, at, 'top-folder', 'the first entry is not the top folder <name>-<40 hex commit>-linux-<x64|arm64>/');
       } else this.top = bare;
     } else if (this.top === null || slash === -1 || !bare.startsWith(`${this.top}/`)) {

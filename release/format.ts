@@ -8,6 +8,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { TAR_FIELDS } from '../abi-gate/index.js';
+import { isTargetArch } from './arch.js';
+import { COMMIT, RELEASE_NAME } from './naming.js';
 
 /** What a rule is about; a violation names its entry and one of these. */
 export type FormatRule =
@@ -59,11 +61,10 @@ export const MAX_FILE_SIZE = 0o77777777777;
 export const MAX_COMPONENT_BYTES = 255;
 export const MAX_PATH_BYTES = 4095;
 
-/** `<name>-<40 hex commit>-linux-<arch>`: the one top folder, also the file name without `.tar.gz`. */
-export const TOP_FOLDER = /^[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{40}-linux-(x64|arm64)$/;
-
-export function topFolderName(name: string, commit: string, arch: string): string {
-  return `${name}-${commit}-linux-${arch}`;
+/** `<name>-<40 hex commit>-linux-<arch>` (naming.ts's rules): the one top folder. */
+export function isTopFolderName(folder: string): boolean {
+  const match = /^(.+)-([^-]+)-linux-([^-]+)$/.exec(folder);
+  return match !== null && RELEASE_NAME.test(match[1] ?? '') && COMMIT.test(match[2] ?? '') && isTargetArch(match[3] ?? '');
 }
 
 /** C0 controls, DEL and C1 controls: never in a name or link target. */

@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
-import { topFolderName } from '../../release/index.js';
+import { parseTarballName, releaseBaseName } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext } from '../verify-types.js';
-import { parseTarballName } from './target.js';
 import { fail, partialVerdict, pass, plural } from './tree.js';
 
 /** Details shown per failure; the rest are counted. */
@@ -12,11 +11,11 @@ const MAX_DETAILS = 50;
 function expectedTop(ctx: CheckContext): { top: string; source: string } | null {
   if (ctx.manifest.state === 'ok') {
     const { name, commit, target } = ctx.manifest.manifest;
-    return { top: topFolderName(name, commit, target.arch), source: 'the manifest' };
+    return { top: releaseBaseName(name, commit, target.arch), source: 'the manifest' };
   }
   const parts = parseTarballName(basename(ctx.facts.file));
   if (parts.name === null || parts.commit === null || parts.arch === null) return null;
-  return { top: topFolderName(parts.name, parts.commit, parts.arch), source: 'the file name' };
+  return { top: releaseBaseName(parts.name, parts.commit, parts.arch), source: 'the file name' };
 }
 
 /**

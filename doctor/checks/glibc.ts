@@ -1,5 +1,5 @@
-import { checkFiles, isScanned } from '../../abi-gate/index.js';
-import type { ScannedFile, TreeIndex, Violation } from '../../abi-gate/types.js';
+import { checkFiles, fixHints, hintLines, isScanned, type ScannedFile, type TreeIndex, type Violation } from '../../abi-gate/index.js';
+import { dropTopFolder } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, TarballFacts } from '../verify-types.js';
 import { fail, normalizePath, partialVerdict, pass, plural, skip } from './tree.js';
@@ -25,6 +25,8 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
   const files = elfFiles(facts);
   const result = checkFiles(files, policy, treeOf(facts));
   const details = result.violations.map((v) => v.message);
+  // Fix hints for common culprits (abi-gate/hints.ts) follow the violations they explain.
+  if (details.length > 0) details.push(...hintLines(fixHints(result.violations.flatMap((v) => v.culprits))));
   const verdict =
     details.length === 0
       ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
@@ -39,7 +41,7 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
 function summarise(violations: readonly Violation[]): string {
   const byFile = new Map<string, string[]>();
   for (const v of violations) {
-    const file = v.path.split('/').slice(1).join('/') || v.path;
+    const file = dropTopFolder(v.path) ?? v.path;
     const what = v.family !== undefined && v.required !== undefined ? `${v.family} ${v.required}${v.allowed === undefined ? '' : ` > ${v.allowed}`}` : v.library ?? v.kind;
     byFile.set(file, [...(byFile.get(file) ?? []), what]);
   }
