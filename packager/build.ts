@@ -3,8 +3,7 @@
  * overlay natives and node -> add the launcher -> scan every binary once (foreign binaries, policy
  * gate, ABI summary) -> pack and hash in one read per file -> publish atomically.
  */
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createDebug from 'debug';
 import { checkFiles, fixHints, hintLines, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
@@ -17,7 +16,9 @@ import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
 import { resolveOptions, type BuildOptions, type ResolvedOptions } from './options.js';
 import { packageVersion } from './package-version.js';
-import { checkOutWritable, ensureOut, tempPath, writeSums } from './publish.js';
+import type { Steps } from './checkpoints.js';
+import { guarded } from './guard.js';
+import { checkOutWritable, ensureOut, publishRelease, tempPath } from './publish.js';
 import { launcherScript, readProduct } from './server.js';
 import { emptyStripped, ServerTree, walkFolder, type StrippedCounts } from './tree.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
@@ -48,12 +49,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const opts = await resolveOptions(options);
   await checkOutWritable(opts.out);
   const policy: Policy | null = opts.policy === 'none' ? null : loadPolicy(opts.policy);
-  const staging = await mkdtemp(join(tmpdir(), 'remote-ai-packager-'));
-  try {
-    return await buildIn(opts, policy, staging);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  return guarded(opts, options, (staging, step) => buildIn(opts, policy, staging, step));
 }
 
 async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts): Promise<string> {
@@ -73,9 +69,10 @@ async function requireFile(root: string, path: string, label: string): Promise<v
   }
 }
 
-async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string): Promise<BuildResult> {
+async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string, step: Steps): Promise<BuildResult> {
   const stripped = emptyStripped();
   const root = await stageServer(opts, staging, stripped);
+  await step('staged');
   const label = `--server ${opts.server.path}`;
   await requireFile(root, 'out/server-main.js', label);
   await requireFile(root, 'product.json', label);
@@ -135,6 +132,7 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
   const check = policy === null ? null : gate(entries, policy, tree);
   const abi = abiSummary(entries);
   debug('gate %s passed', policy?.name ?? '(none)');
+  await step('gated');
 
   const base = releaseBaseName(opts.name, opts.commit, opts.arch);
   await ensureOut(opts.out);
@@ -159,8 +157,12 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
     }
     const packed = await writeTarGz(packEntries, tempTarball, {
       mtime: opts.sourceDateEpoch,
-      onProgress: (bytes) => opts.onProgress({ phase: 'pack', packed: bytes, total }),
+      onProgress: (bytes) => {
+        opts.onProgress({ phase: 'pack', packed: bytes, total });
+        step.throwIfAborted();
+      },
     });
+    await step('packed');
     const files: ManifestFile[] = paths.map((path, i) => {
       const node = tree.get(path);
       const result = packed.entries[i + 1];
@@ -191,9 +193,16 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
     const valid = validateManifest(manifest);
     if (!valid.ok) throw new Error(`internal: the manifest does not match its schema: ${valid.errors.join('; ')}`);
     await writeFile(tempManifest, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
-    await rename(tempTarball, tarball);
-    await rename(tempManifest, manifestPath);
-    const sumsPath = await writeSums(opts.out, new Map([[tarballName, packed.sha256]]));
+    await step('manifest-written');
+    const sumsPath = await publishRelease({
+      out: opts.out,
+      tarballName,
+      manifestName: `${base}.manifest.json`,
+      tempTarball,
+      tempManifest,
+      sha256: packed.sha256,
+      step,
+    });
     debug('published %s', tarball);
     return { tarball, manifestPath, sumsPath, manifest, stripped, natives, pruned, commitSet, launcher, policy: check };
   } finally {
