@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 // `files` in package.json decides what `npm i -D remote-ai-server-toolkit` gets. The packed list
 // must be exactly dist/ (minus the repository-only demo), the Docker recipe the default boot image
-// is built from, and the test image script: what the bins read at run time, nothing of the tests.
+// is built from, the test image script, and the GitHub Action (used from node_modules): what the
+// bins and the action need at run time, nothing of the tests.
 // ci/install-check.mjs (run by .ci/run) then installs the packed tarball and runs each bin.
 const ROOT = join(import.meta.dirname, '..');
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -22,7 +23,7 @@ function walk(dir: string): string[] {
 }
 
 describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')('the published files (skipped when not built: run `npm run build`)', () => {
-  it('are dist/ without the demo, docker/centos7 and the test image script, and nothing else', () => {
+  it('are dist/ without the demo, docker/centos7, the test image script and the action, and nothing else', () => {
     const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     expect(pack.status, pack.stderr).toBe(0);
     const [packed] = JSON.parse(pack.stdout) as { files: { path: string }[] }[];
@@ -31,6 +32,8 @@ describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')
       ...walk(join(ROOT, 'dist')).filter((p) => !/^dist\/doctor\/demo\./.test(p)),
       ...walk(join(ROOT, 'docker', 'centos7')),
       'docker/test-image/build.sh',
+      'action.yml',
+      'ci/github/action-step.mjs',
       'package.json',
       'README.md',
     ];
