@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main as abiGateCli } from '../abi-gate/cli.js';
-import { runCli as doctorCli } from '../doctor/cli.js';
-import { runCli as packagerCli } from '../packager/cli.js';
-import { SUMS_FILE } from '../packager/publish.js';
+import { runCli as abiGateCli } from '../abi-gate/index.js';
+import { runCli as doctorCli } from '../doctor/index.js';
+import { runCli as packagerCli, SUMS_FILE } from '../packager/index.js';
 import { loadAction } from './test-support/run-action.js';
 
 // The workflow users copy must only call what exists: the toolkit's action with inputs it declares,
