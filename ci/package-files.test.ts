@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')
     ];
     expect([...files].sort()).toEqual(wanted.sort());
     for (const path of [...Object.values(PACKAGE.bin), ...Object.values(PACKAGE.exports)]) expect(files, path).toContain(path.replace(/^\.\//, ''));
-    for (const asset of ['dist/abi-gate/policies/centos7.json', 'dist/abi-gate/policy.schema.json', 'dist/packager/manifest.schema.json', 'docker/centos7/Dockerfile']) {
+    for (const asset of ['dist/abi-gate/policies/centos7.json', 'dist/abi-gate/policy.schema.json', 'dist/release/manifest.schema.json', 'docker/centos7/Dockerfile']) {
       expect(files, asset).toContain(asset);
     }
     expect(PACKAGE.private).toBeUndefined();
