@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -79,4 +80,21 @@ test('a hard link to an earlier file becomes a copy', async () => {
   const again = result.manifest.files.find((f) => f.path === 'again.json');
   const product = await readFile(join(SAMPLE, 'product.json'));
   expect(again).toMatchObject({ type: 'file', size: product.length });
+});
+
+test('a server tarball scanned while it is extracted gives the release its folder gives', async () => {
+  // GNU tar writes the tarball; the folder build scans each file from disk, the tarball build
+  // scans them from the stream: the manifests must agree on every file, the ABI and what was pruned.
+  const dir = await tempDir();
+  const tarball = join(dir, 'server.tar.gz');
+  execFileSync('tar', ['-C', join(SAMPLE, '..'), '-czf', tarball, '--transform', 's,^sample,vscode-reh-linux-x64,', 'sample']);
+  const common = { commit: COMMIT, node: NODE_STUB, native: [NATIVE_X64], pruneForeign: true, policy: 'none' };
+  const fromFolder = await build({ ...common, server: SAMPLE, out: await tempDir() });
+  const fromTarball = await build({ ...common, server: tarball, out: await tempDir() });
+  expect(fromTarball.manifest.files).toEqual(fromFolder.manifest.files);
+  expect(fromTarball.manifest.abi).toEqual(fromFolder.manifest.abi);
+  expect(fromTarball.pruned).toEqual(fromFolder.pruned);
+  // Binaries that only the tarball's stream carried: the musl, arm64 and darwin watchers, pruned.
+  expect(fromTarball.pruned.map((p) => p.path)).toEqual(expect.arrayContaining(['node_modules/@parcel/watcher/prebuilds/linux-x64-musl/watcher.node']));
+  expect(fromTarball.manifest.abi.culprits.GLIBC?.some((c) => c.path.startsWith('node_modules/@parcel/watcher/'))).toBe(true);
 });
