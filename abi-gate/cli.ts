@@ -13,7 +13,7 @@ import type { ScanEntry, ScanReport } from './types.js';
 
 type Command =
   | { command: 'scan'; paths: string[]; json: boolean }
-  | { command: 'check'; paths: string[]; json: boolean; policy: string };
+  | { command: 'check'; paths: string[]; json: boolean; policy: string; allowEmpty: boolean };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: Command | null;
@@ -42,7 +42,8 @@ async function parse(argv: readonly string[], io: CliIo): Promise<Command | null
       .command('check <paths..>', 'exit 1 when any binary needs more than the policy allows', (y) =>
         y
           .positional('paths', { type: 'string', array: true, describe: 'files, folders or tarballs' })
-          .option('policy', { type: 'string', demandOption: true, describe: 'centos7 | manylinux_2_17 | manylinux2014 | manylinux_2_28 | a policy .json file' }),
+          .option('policy', { type: 'string', demandOption: true, describe: 'centos7 | manylinux_2_17 | manylinux2014 | manylinux_2_28 | a policy .json file' })
+          .option('allow-empty', { type: 'boolean', default: false, describe: 'pass when no binary is found (default: nothing to check fails)' }),
       )
       .option('json', { type: 'boolean', default: false, describe: 'print the machine-readable report' })
       .example('$0 scan dist/server.tar.gz', 'table of all binaries in the tarball')
@@ -75,7 +76,7 @@ async function parse(argv: readonly string[], io: CliIo): Promise<Command | null
   const json = parsed.json === true;
   if (name === 'scan') return { command: 'scan', paths, json };
   if (name === 'check' && typeof parsed.policy === 'string' && parsed.policy !== '') {
-    return { command: 'check', paths, json, policy: parsed.policy };
+    return { command: 'check', paths, json, policy: parsed.policy, allowEmpty: parsed['allow-empty'] === true };
   }
   throw new ToolError('USAGE', 'check needs --policy <name|file.json>', { hint: 'see abi-gate --help' });
 }
@@ -91,12 +92,12 @@ async function scan(command: { paths: string[]; json: boolean }, io: CliIo): Pro
   return report.files.some(isUnreadable) ? 2 : 0;
 }
 
-async function check(command: { paths: string[]; json: boolean; policy: string }, io: CliIo): Promise<number> {
+async function check(command: { paths: string[]; json: boolean; policy: string; allowEmpty: boolean }, io: CliIo): Promise<number> {
   const { loadPolicy } = await import('./policy.js');
   const policy = loadPolicy(command.policy);
   const report = await runScan(command.paths);
   const { checkFiles } = await import('./check.js');
-  const result = checkFiles(report.files, policy, report.tree);
+  const result = checkFiles(report.files, policy, report.tree, { allowEmpty: command.allowEmpty });
   if (command.json) {
     io.stdout(`${JSON.stringify({ ...result, files: report.files, summary: report.summary }, null, 2)}\n`);
   } else {

@@ -50,7 +50,7 @@ export function formatCheck(result: PolicyCheckResult, fileCount: number): strin
     ...result.violations.map((v) => v.message),
     ...result.warnings.map((w) => `warning: ${w.message}`),
   ];
-  const files = new Set(result.violations.map((v) => v.path)).size;
+  const files = new Set(result.violations.filter((v) => v.kind !== 'empty').map((v) => v.path)).size;
   lines.push(
     result.ok
       ? `${result.policy}: ok, ${fileCount} binar${fileCount === 1 ? 'y' : 'ies'} checked`

@@ -183,9 +183,9 @@ describe('facts the fixtures were built for', () => {
 
   it('node addons: N-API versus NODE_MODULE_VERSION, from the exports readelf lists', () => {
     for (const [name, node] of [
-      ['napi-addon.node', { napi: true, moduleVersion: null }],
-      ['napi-version-addon.node', { napi: true, moduleVersion: null }],
-      ['abi-addon-v115.node', { napi: false, moduleVersion: 115 }],
+      ['napi-addon.node', { napi: true, moduleVersion: null, registration: 'export' }],
+      ['napi-version-addon.node', { napi: true, moduleVersion: null, registration: 'export' }],
+      ['abi-addon-v115.node', { napi: false, moduleVersion: 115, registration: 'export' }],
       ['symver-glibc-2.28.so', null],
     ] as const) {
       const defined = readelfDynSyms(join(ELF_FIXTURES, name)).filter((s) => !s.undefined).map((s) => s.name);

@@ -70,6 +70,7 @@ function verifyCommand(io: CliIo, exit: Exit): Register {
         .positional('tarball', { type: 'string', array: true, demandOption: true, describe: 'release tarballs (.tar.gz)' })
         .option('manifest', { type: 'string', describe: 'manifest to check against (default: <tarball minus .tar.gz>.manifest.json)' })
         .option('policy', { type: 'string', default: 'centos7', describe: "abi-gate policy name or JSON file; 'none' skips the glibc check" })
+        .option('allow-empty', { type: 'boolean', default: false, describe: 'let the glibc check pass a release with no ELF file (default: nothing to check fails)' })
         .option('max-total', { type: 'string', describe: 'most uncompressed bytes in all (default 4GiB)' })
         .option('max-entry', { type: 'string', describe: 'most bytes in one entry (default 1GiB)' })
         .option('max-entries', { type: 'number', describe: 'most entries (default 200000)' }),
@@ -85,7 +86,7 @@ function verifyCommand(io: CliIo, exit: Exit): Register {
         limits.maxEntries = n;
       }
       const tarballs = args.tarball.map(String);
-      const options: Parameters<typeof verify>[1] = { limits, policy: String(args.policy) };
+      const options: Parameters<typeof verify>[1] = { limits, policy: String(args.policy), allowEmpty: args['allow-empty'] === true };
       if (typeof args.manifest === 'string') options.manifest = args.manifest;
       let report = await verify(tarballs, options);
       if (args.boot) report = await addBootChecks(report, bootArgs(args));

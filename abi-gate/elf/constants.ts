@@ -21,6 +21,7 @@ export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 
+export const SHT_DYNAMIC = 6;
 export const SHT_DYNSYM = 11;
 export const SHT_GNU_VERDEF = 0x6ffffffd;
 export const SHT_GNU_VERNEED = 0x6ffffffe;
@@ -45,6 +46,11 @@ export const DT_VERNEED = 0x6ffffffe;
 export const DT_VERNEEDNUM = 0x6fffffff;
 
 export const DF_1_PIE = 0x08000000;
+
+/** e_ident[EI_OSABI] values glibc's loader accepts (elf/dl-load.c, VALID_ELF_OSABI). */
+export const ELFOSABI_SYSV = 0;
+export const ELFOSABI_GNU = 3;
+export const EV_CURRENT = 1;
 
 export const SHN_UNDEF = 0;
 

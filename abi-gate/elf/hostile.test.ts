@@ -50,7 +50,7 @@ describe('the builder makes real ELF (readelf agrees)', () => {
       expect(syms.find((s) => s.name === 'fcntl64')?.version).toBe('GLIBC_2.28');
       expect(entry.requires).toEqual({ GLIBC: '2.28', GLIBCXX: '3.4.21', CXXABI: '1.3.9' });
       expect(entry.culprits).toContainEqual({ symbol: 'fcntl64', version: 'GLIBC_2.28', library: 'libc.so.6' });
-      expect(entry.node).toEqual({ napi: true, moduleVersion: null });
+      expect(entry.node).toEqual({ napi: true, moduleVersion: null, registration: 'export' });
       expect(entry.versionDefs).toEqual(readelfVersions(path).defs);
       expect(entry.versionDefs).toEqual(['SAMPLE_1.0', 'SAMPLE_2.0']);
       const stripped = scan(stripSectionHeaders(built.buf)) as ScannedFile;
