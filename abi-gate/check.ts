@@ -1,5 +1,6 @@
 import { checkNeeded, checkSearchPath, checkShippedGlibc, type Placement } from './check-libraries.js';
 import { checkVersions } from './check-versions.js';
+import { compareKernel } from './elf/abi-tag.js';
 import { compareVersions } from './requirements.js';
 import { isLocating } from './scan-tree.js';
 import type { Policy, PolicyArch, PolicyCheckResult, ScanEntry, ScannedFile, TreeIndex, Violation } from './types.js';
@@ -11,6 +12,7 @@ import type { Policy, PolicyArch, PolicyCheckResult, ScanEntry, ScannedFile, Tre
  * - a file glibc's loader refuses (elf/dl-load.c: see elf/loadability.ts) is refused with its
  *   reason, whatever its tables say;
  * - a musl build under a glibc policy cannot load;
+ * - the kernel floor of its NT_GNU_ABI_TAG note must not exceed the policy's kernel;
  * - glibc's own libraries must not ship (check-libraries.ts), RUNPATH/RPATH must stay inside the
  *   release, every NEEDED library must be on the host or in the tree;
  * - every version entry must be defined by what satisfies it (check-versions.ts).
@@ -44,6 +46,7 @@ export function checkFiles(entries: readonly ScanEntry[], policy: Policy, tree: 
     const arch = loadable(entry, policy, violations);
     if (arch === null) continue;
     const place = placement(entry, tree, options);
+    checkKernel(entry, policy, violations);
     checkShippedGlibc(entry, violations);
     checkSearchPath(entry, place, violations, warnings);
     const shipped = checkNeeded(entry, policy, place, byPath, violations);
@@ -81,6 +84,19 @@ function loadable(file: ScannedFile, policy: Policy, violations: Violation[]): P
     return refuse('libc', `linked against ${file.libc} (${how}), ${policy.name} hosts run ${policy.libc.filter((l) => l === 'glibc' || l === 'musl').join('/')}`);
   }
   return arch;
+}
+
+/** The NT_GNU_ABI_TAG floor: below it the loader refuses the file ("ELF file OS ABI invalid"). */
+function checkKernel(file: ScannedFile, policy: Policy, violations: Violation[]): void {
+  if (policy.kernel === undefined || file.minKernel == null || compareKernel(file.minKernel, policy.kernel) <= 0) return;
+  violations.push({
+    path: file.path,
+    kind: 'kernel',
+    required: file.minKernel,
+    allowed: policy.kernel,
+    message: `${file.path}: needs Linux kernel ${file.minKernel} (its NT_GNU_ABI_TAG note), ${policy.name} hosts run ${policy.kernel}`,
+    culprits: [],
+  });
 }
 
 /** Where the file sits in the tree its NEEDED libraries are looked up in. */

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import { MalformedElfError } from '../errors.js';
 import type { ByteSource, VersionNeed } from '../types.js';
+import { minKernelOf, readAbiTag } from './abi-tag.js';
 import { AddressMap } from './address-map.js';
 import {
   DT_GNU_HASH,
@@ -65,6 +66,8 @@ export interface ElfInfo {
   nodeImports: string[];
   /** What the loader checks before it reads any table (see loadability.ts). */
   load: LoadFacts;
+  /** The NT_GNU_ABI_TAG kernel floor (`3.2.0`), null without a Linux tag. */
+  minKernel: string | null;
 }
 
 const NODE_EXPORT = /^(napi_register_module_v1|node_api_module_get_api_version_v1|node_register_module_v\d+)$/;
@@ -195,7 +198,7 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
   // The loader refuses such a file before it reads a program header or a table (loadability.ts):
   // so does the scanner, which then reports the refusal instead of what the bytes might say.
   const refusedEarly = (loads: Segments['loads'] | null): boolean => headerRefusals({ header, loads }).some((x) => x.since === undefined);
-  const segments: Segments = refusedEarly(null) ? { loads: [], dynamic: null, interp: null } : readProgramHeaders(r, header);
+  const segments: Segments = refusedEarly(null) ? { loads: [], dynamic: null, interp: null, notes: [] } : readProgramHeaders(r, header);
   const interpreter = refusedEarly(null) ? null : readInterpreter(r, segments.interp);
   const sectionHeaders = hasSectionHeaders(header);
   const info: ElfInfo = {
@@ -215,6 +218,7 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
     tablesFrom: 'dynamic',
     nodeImports: [],
     load: { header, loads: segments.loads, dynamic: segments.dynamic, interp: segments.interp, flags1: 0, dynamicSections: null },
+    minKernel: minKernelOf(readAbiTag(r, segments.notes)),
   };
   if (refusedEarly(segments.loads)) return info;
   if (segments.dynamic === null) {
