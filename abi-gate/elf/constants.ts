@@ -30,6 +30,13 @@ export const SHT_GNU_VERSYM = 0x6fffffff;
 
 export const DT_NULL = 0;
 export const DT_NEEDED = 1;
+export const DT_PLTRELSZ = 2;
+export const DT_RELA = 7;
+export const DT_RELASZ = 8;
+export const DT_REL = 17;
+export const DT_RELSZ = 18;
+export const DT_PLTREL = 20;
+export const DT_JMPREL = 23;
 export const DT_HASH = 4;
 export const DT_STRTAB = 5;
 export const DT_SYMTAB = 6;

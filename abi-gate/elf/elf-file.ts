@@ -19,6 +19,7 @@ import {
 } from './constants.js';
 import { type DynamicTable, readDynamic, tagName } from './dynamic.js';
 import { countFromGnuHash, countFromSysvHash } from './hash.js';
+import { symbolCountFromRelocations } from './relocations.js';
 import { type ElfHeader, parseHeader } from './header.js';
 import { readInterpreter, readProgramHeaders, type Segments } from './program-headers.js';
 import { ElfReader, hex, stringAt } from './reader.js';
@@ -139,12 +140,15 @@ function locateTables(r: ElfReader, h: ElfHeader, dyn: DynamicTable, map: Addres
     const hash = v.get(DT_HASH);
     const gnuHash = v.get(DT_GNU_HASH);
     // DT_HASH states the count outright; a GNU hash has to be walked.
+    const fromGnu = hash === undefined && gnuHash !== undefined ? countFromGnuHash(r, map, gnuHash) : null;
     const count =
       hash !== undefined
         ? countFromSysvHash(r, map, hash, h.machineNumber)
-        : gnuHash !== undefined
-          ? countFromGnuHash(r, map, gnuHash)
-          : null;
+        : fromGnu === null
+          ? null
+          : fromGnu.hashed
+            ? fromGnu.count
+            : Math.max(fromGnu.count, symbolCountFromRelocations(r, map, v));
     if (count === null) throw new MalformedElfError('DT_SYMTAB without DT_HASH or DT_GNU_HASH: the symbol count is unknown');
     if (count > Math.floor(r.size / entsize)) {
       throw new MalformedElfError(`hash table claims ${count} symbols, more than fit in the file (${r.size} bytes)`);

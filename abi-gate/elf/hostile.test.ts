@@ -87,10 +87,12 @@ describe('hostile input gives one malformed-ELF line', () => {
     expect(errorOf(scan(buf))).toMatch(/e_phoff is out of range/);
   });
 
-  it('zero e_phentsize', () => {
+  it('zero e_phentsize: the loader refuses it before reading a program header', () => {
     const { buf } = sample();
     put16(buf, 54, 0);
-    expect(errorOf(scan(buf))).toMatch(/e_phentsize 0/);
+    const entry = scan(buf) as ScannedFile;
+    expect(entry.refusals?.map((r) => r.rule)).toEqual(['phentsize']);
+    expect(entry.refusals?.[0]?.message).toMatch(/ELF file's phentsize not the expected size \(0, expected 56/);
   });
 
   it('zero e_shentsize', () => {
