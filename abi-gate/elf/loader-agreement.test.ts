@@ -57,7 +57,7 @@ const WORDS: Record<string, { rule: LoaderRule; error: RegExp }> = {
   'no-load': { rule: 'no-load', error: /object file has no loadable segments/ },
 };
 
-describe.skipIf(!here)('loader verdicts agree with the real glibc loader (x86_64 Linux only)', () => {
+describe.skipIf(!here)('loader verdicts agree with the real glibc loader (x86_64 Linux only)', { timeout: 60_000 }, () => {
   it('the unbroken addon loads in node and abi-gate sees no refusal', () => {
     const good = join(ELF_FIXTURES, 'napi-addon.node');
     expect(dlopen(good)).toEqual({ loads: true });
