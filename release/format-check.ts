@@ -14,7 +14,7 @@ import {
   PAX_KEYS,
   RELEASE_MODES,
   RELEASE_TYPEFLAGS,
-  rawNameField,
+  nameFieldEndsWithSlash,
   isTopFolderName,
   type FormatRule,
   type FormatViolation,
@@ -24,10 +24,10 @@ import { isUtf8 } from 'node:buffer';
 /** Violations kept in full; past this only counted (a hostile archive can have 200,000). */
 const MAX_KEPT = 1000;
 
-const TYPE_OF: Readonly<Record<string, 'file' | 'symlink' | 'directory'>> = {
-  [RELEASE_TYPEFLAGS.file]: 'file',
-  [RELEASE_TYPEFLAGS.symlink]: 'symlink',
-  [RELEASE_TYPEFLAGS.directory]: 'directory',
+const ALLOWED_MODES: Readonly<Record<'file' | 'symlink' | 'directory', readonly number[]>> = {
+  file: [RELEASE_MODES.file, RELEASE_MODES.executable],
+  directory: [RELEASE_MODES.directory],
+  symlink: [RELEASE_MODES.symlink, RELEASE_MODES.directory],
 };
 
 const META_NAMES: Readonly<Record<string, string>> = {
@@ -55,9 +55,10 @@ export class FormatChecker {
     this.entries++;
     if (info.meta.length > 0) this.meta(info.meta, info);
     for (const problem of headerProblems(info.header)) this.add(path, at, 'header', problem);
-    const typeflag = info.header.toString('latin1', 156, 157);
-    const type = TYPE_OF[typeflag];
+    const flag = info.header[156] as number;
+    const type = flag === 0x30 ? 'file' : flag === 0x35 ? 'directory' : flag === 0x32 ? 'symlink' : undefined;
     if (type === undefined) {
+      const typeflag = String.fromCharCode(flag);
       this.add(path, at, 'type', `typeflag ${JSON.stringify(typeflag)} is not a file (0), symlink (2) or folder (5): no hard links, devices, FIFOs or GNU types`);
       return;
     }
@@ -66,8 +67,7 @@ export class FormatChecker {
     if (size !== undefined && type !== 'file' && size !== 0) this.add(path, at, 'size', `a ${type} with a size field of ${size} (readers differ on skipping it)`);
     if (size !== undefined && size > MAX_FILE_SIZE) this.add(path, at, 'size', `size ${size} does not fit the octal field`);
     const mode = octalField(info.header, 'mode');
-    const allowed: readonly number[] =
-      type === 'file' ? [RELEASE_MODES.file, RELEASE_MODES.executable] : type === 'directory' ? [RELEASE_MODES.directory] : [RELEASE_MODES.symlink, RELEASE_MODES.directory];
+    const allowed = ALLOWED_MODES[type];
     if (mode !== undefined && !allowed.includes(mode)) {
       this.add(path, at, 'mode', `mode ${mode.toString(8).padStart(4, '0')} is not ${allowed.map((m) => m.toString(8).padStart(4, '0')).join(' or ')} (nothing group/world-writable, no setuid/setgid/sticky)`);
     }
@@ -133,7 +133,7 @@ export class FormatChecker {
     const path = info.path;
     const at = info.offset;
     for (const problem of namingProblems(path, type === 'directory')) this.add(path, at, 'name', problem);
-    if (type !== 'directory' && rawNameField(info.header).endsWith('/')) {
+    if (type !== 'directory' && nameFieldEndsWithSlash(info.header)) {
       this.add(path, at, 'name', "its ustar name field ends in '/' (a reader without pax takes it for a folder)");
     }
     const bare = type === 'directory' ? path.slice(0, -1) : path;
