@@ -82,8 +82,17 @@ export class FormatChecker {
   /** Checks the archive as a whole once readTar returned. */
   finish(result: ReadTarResult): FormatViolation[] {
     if (!result.gzip) this.add(null, null, 'gzip', 'not gzip-compressed');
-    else if (result.gzipTrailerSize !== null && result.gzipTrailerSize !== result.tarBytes % 2 ** 32) {
-      this.add(null, null, 'gzip', 'more than one gzip member (the last member does not hold the whole tar stream)');
+    else {
+      // One member: the last one holds the whole stream (its trailer says so) and the first one
+      // is not an empty one in front of it.
+      if (result.gzipTrailerSize !== null && result.gzipTrailerSize !== result.tarBytes % 2 ** 32) {
+        this.add(null, null, 'gzip', 'more than one gzip member (the last member does not hold the whole tar stream)');
+      } else if (result.gzipFirstMemberEmpty === true) {
+        this.add(null, null, 'gzip', 'more than one gzip member (an empty one first)');
+      }
+      if (result.gzipFlags !== 0) {
+        this.add(null, null, 'gzip', 'the gzip header carries a name, comment, extra field or header CRC (gzip -n writes none)');
+      }
     }
     if (result.loneZeroBlock !== null) {
       this.add(null, result.loneZeroBlock, 'end', `a lone zero block at tar offset ${result.loneZeroBlock}: GNU tar stops there, node-tar reads on`);
