@@ -45,8 +45,10 @@ export class FormatChecker {
   readonly violations: FormatViolation[] = [];
   count = 0;
   private entries = 0;
-  private readonly folders = new Set<string>();
-  private readonly seen = new Set<string>();
+  private topSlash: string | null = null;
+  private lastFolder: string | null = null;
+  /** Every path so far (without a folder's '/'): true for folders. */
+  private readonly seen = new Map<string, boolean>();
 
   /** Checks one entry; call it from readTar's handler, synchronously (the header is a view). */
   entry(info: TarEntryInfo): void {
@@ -54,7 +56,8 @@ export class FormatChecker {
     const path = info.path;
     this.entries++;
     if (info.meta.length > 0) this.meta(info.meta, info);
-    for (const problem of headerProblems(info.header)) this.add(path, at, 'header', problem);
+    // The reader summed the header already: it says whether the sum is the unsigned one.
+    for (const problem of headerProblems(info.header, info.checksum === 'unsigned')) this.add(path, at, 'header', problem);
     const flag = info.header[156] as number;
     const type = flag === 0x30 ? 'file' : flag === 0x35 ? 'directory' : flag === 0x32 ? 'symlink' : undefined;
     if (type === undefined) {
@@ -150,16 +153,22 @@ export class FormatChecker {
     if (this.entries === 1) {
       if (type !== 'directory' || slash !== -1 || !isTopFolderName(bare)) {
         this.add(path, at, 'top-folder', 'the first entry is not the top folder <name>-<40 hex commit>-linux-<x64|arm64>/');
-      } else this.top = bare;
-    } else if (this.top === null || slash === -1 || !bare.startsWith(`${this.top}/`)) {
+      } else {
+        this.top = bare;
+        this.topSlash = `${bare}/`;
+      }
+    } else if (this.topSlash === null || slash === -1 || !bare.startsWith(this.topSlash)) {
       this.add(path, at, 'top-folder', `is not inside the one top folder ${this.top ?? '<name>-<commit>-linux-<arch>'}/`);
     }
-    if (this.entries > 1 && slash !== -1 && !this.folders.has(bare.slice(0, slash))) {
+    // The parent is most often the folder entry just before (packager sorts): no lookup then.
+    const last = this.lastFolder;
+    const underLast = last !== null && slash === last.length && bare.startsWith(last);
+    if (this.entries > 1 && slash !== -1 && !underLast && this.seen.get(bare.slice(0, slash)) !== true) {
       this.add(path, at, 'parent', `its folder ${bare.slice(0, slash)}/ is not an earlier folder entry`);
     }
     if (this.seen.has(bare)) this.add(path, at, 'duplicate', 'appears twice (the later entry replaces what was checked)');
-    this.seen.add(bare);
-    if (type === 'directory') this.folders.add(bare);
+    this.seen.set(bare, type === 'directory');
+    if (type === 'directory') this.lastFolder = bare;
   }
 
   private add(entry: string | null, offset: number | null, rule: FormatRule, what: string): void {

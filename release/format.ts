@@ -175,8 +175,8 @@ function cleanText(block: Buffer, field: Field): Buffer | null {
  * checksum (GNU tar also takes a signed sum; node-tar does not), number syntax, nothing hidden
  * after a text field's NUL, owner 0:0 without names, zero device numbers. Returns problems.
  */
-export function headerProblems(block: Buffer): readonly string[] {
-  if (headerConforms(block)) return NONE;
+export function headerProblems(block: Buffer, unsignedSumChecked = false): readonly string[] {
+  if (headerConforms(block, unsignedSumChecked)) return NONE;
   const out: string[] = [];
   const [magicAt] = TAR_FIELDS.magic;
   if (block.toString('latin1', magicAt, magicAt + 8) !== `${USTAR_MAGIC}${USTAR_VERSION}`) {
@@ -242,12 +242,15 @@ function cleanAt(block: Buffer, start: number, length: number, mustBeEmpty: bool
  * headerProblems' rules in one pass without allocating, for the common header that conforms
  * (a release has tens of thousands); false sends the block to the thorough check.
  */
-function headerConforms(block: Buffer): boolean {
+function headerConforms(block: Buffer, unsignedSumChecked: boolean): boolean {
   for (let k = 0; k < 8; k++) if (block[257 + k] !== CANONICAL_MAGIC[k]) return false;
-  let sum = 8 * 0x20;
-  for (let i = 0; i < 148; i++) sum += block[i] as number;
-  for (let i = 156; i < 512; i++) sum += block[i] as number;
-  if (octalAt(block, 148, 8) !== sum) return false;
+  if (octalAt(block, 148, 8) < 0) return false;
+  if (!unsignedSumChecked) {
+    let sum = 8 * 0x20;
+    for (let i = 0; i < 148; i++) sum += block[i] as number;
+    for (let i = 156; i < 512; i++) sum += block[i] as number;
+    if (octalAt(block, 148, 8) !== sum) return false;
+  }
   if (octalAt(block, 100, 8) < 0 || octalAt(block, 108, 8) !== 0 || octalAt(block, 116, 8) !== 0) return false;
   if (octalAt(block, 124, 12) < 0 || octalAt(block, 136, 12) < 0) return false;
   // Device numbers: zero, or an empty (all-NUL) field.

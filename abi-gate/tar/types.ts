@@ -42,6 +42,8 @@ export interface TarEntryInfo {
    * this one, in archive order; empty (and shared) for the common entry that has none.
    */
   meta: readonly TarMetaRecord[];
+  /** Which sum the header's checksum field holds (GNU tar accepts both, node-tar only unsigned). */
+  checksum: 'unsigned' | 'signed';
 }
 
 /** One extended or long-name header as it stood in the archive. */
