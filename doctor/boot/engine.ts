@@ -50,9 +50,12 @@ export async function connectClient(options: EngineOptions = {}): Promise<Docker
 }
 
 /** The same question without throwing: tests and the demo skip with this reason. */
-export async function probeEngine(options: EngineOptions = {}): Promise<{ ok: true; docker: Docker } | { ok: false; reason: string }> {
+export async function probeEngine(
+  options: EngineOptions = {},
+): Promise<{ ok: true; docker: Docker; client: DockerClient } | { ok: false; reason: string }> {
   try {
-    return { ok: true, docker: await connectEngine(options) };
+    const docker = await connectEngine(options);
+    return { ok: true, docker, client: dockerClient(docker, engineAddress()) };
   } catch (error) {
     return { ok: false, reason: error instanceof ToolError ? error.message : reason(error) };
   }

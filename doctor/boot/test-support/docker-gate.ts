@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
 import type { DockerClient } from '../docker-client.js';
-import { dockerClient } from '../dockerode-client.js';
 import { probeEngine } from '../engine.js';
 import { packageRoot, testImageTag } from '../image.js';
 import { corpusNode } from '../linux-node.js';
@@ -50,7 +49,7 @@ export async function dockerGate(): Promise<DockerGate> {
   }
   const node = corpusNode(ROOT);
   if (node === null) return refuse('no Linux node in .cache/corpus (run npm run corpus)');
-  return { run: true, docker: engine.docker, client: dockerClient(engine.docker), image, node };
+  return { run: true, docker: engine.docker, client: engine.client, image, node };
 }
 
 export function suiteName(name: string, gate: DockerGate): string {
