@@ -15,6 +15,7 @@ import { exitCodeOf, verify } from './verify.js';
 import { register, type Register } from './cli-command.js';
 import { addBootChecks, bootArgs, bootCommand, gcCommand, withBootOptions } from './boot-cli.js';
 import type { Limits } from './verify-types.js';
+import { sshCommand } from './ssh/command.js';
 
 export type { CliIo } from '../abi-gate/cli-error.js';
 
@@ -118,6 +119,7 @@ const COMMANDS: ((io: CliIo, exit: Exit) => Register)[] = [
   diffCommand,
   (io, exit) => bootCommand((report, a, title) => emitReport(report, a, io, title), withReportOptions, exit),
   (io, exit) => gcCommand(io.stdout, exit),
+  (io, exit) => sshCommand(io, exit, withReportOptions),
 ];
 
 /** Runs the CLI and returns its exit code (tests call this; `main` exits with it). */
@@ -132,7 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   for (const command of COMMANDS) parser = command(io, exit)(parser);
   try {
     await parser
-      .demandCommand(1, 'name a command: verify, diff, boot, gc')
+      .demandCommand(1, 'name a command: verify, diff, boot, gc, ssh')
       .strict()
       .exitProcess(false)
       .fail((message: string | undefined, error: Error | undefined) => {

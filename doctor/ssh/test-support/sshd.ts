@@ -1,0 +1,148 @@
+/**
+ * A real SSH dev host for the tests: the image from docker/sshd-image (Debian bullseye with
+ * openssh-server) in a container with host networking, sshd on a free loopback port, a user and
+ * a key pair made for this run, and an ssh config whose aliases point at it. Only 127.0.0.1.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { LABEL_RUN, execIn, newRunId, packageRoot, probeEngine } from '../../boot/index.js';
+
+export const SSH_USER = 'tester';
+/** Marks the test's own containers (the run label is doctor boot's, so `doctor gc --run` finds them). */
+export const LABEL_SSH_TEST = 'remote-ai.ssh-test';
+
+export function sshdImageTag(root = packageRoot()): string {
+  const hash = createHash('sha256').update(readFileSync(join(root, 'docker', 'sshd-image', 'build.sh'))).digest('hex');
+  return `remote-ai-test/bullseye-sshd:${hash.slice(0, 12)}`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** True once sshd sends its identification string on the port. */
+function banner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('data', (d: Buffer) => done(d.toString('latin1').startsWith('SSH-2.0-')));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Made in the container at start: user, home, authorized_keys (600 in a 700 folder), host keys. */
+const SETUP = String.raw`
+set -e
+echo "tester:x:1000:1000:doctor ssh test:/home/tester:/bin/sh" >> /etc/passwd
+echo "tester:x:1000:" >> /etc/group
+echo "tester:*:19000:0:99999:7:::" >> /etc/shadow
+mkdir -p /home/tester/.ssh
+printf '%s\n' "$AUTHORIZED_KEY" > /home/tester/.ssh/authorized_keys
+chmod 700 /home/tester/.ssh && chmod 600 /home/tester/.ssh/authorized_keys
+chown -R 1000:1000 /home/tester
+ssh-keygen -A >/dev/null
+exec /usr/sbin/sshd -D -e -p "$SSHD_PORT" -o ListenAddress=127.0.0.1 -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no
+`;
+
+export interface SshdHost extends AsyncDisposable {
+  port: number;
+  container: Docker.Container;
+  runId: string;
+  /** ssh config with the aliases `rai-dev` (the right key) and `rai-dev-wrongkey`. */
+  configFile: string;
+  /** Runs a shell command in the container as root; returns stdout. */
+  sh(command: string): Promise<string>;
+  /** sshd's own log (stderr with -e): what it said about logins. */
+  logs(): Promise<string>;
+}
+
+export async function startSshd(docker: Docker, image = sshdImageTag()): Promise<SshdHost> {
+  const work = await mkdtemp(join(tmpdir(), 'rai-sshd-'));
+  for (const name of ['id', 'wrong']) {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `doctor-ssh-test-${name}`, '-f', join(work, name)]);
+  }
+  const port = await freePort();
+  const runId = newRunId();
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ['sh', '-c', SETUP],
+    Env: [`AUTHORIZED_KEY=${(await readFile(join(work, 'id.pub'), 'utf8')).trim()}`, `SSHD_PORT=${port}`],
+    Labels: { [LABEL_SSH_TEST]: 'sshd', [LABEL_RUN]: runId },
+    HostConfig: { NetworkMode: 'host', AutoRemove: false },
+  });
+  await container.start();
+  const alias = (name: string, key: string): string =>
+    [`Host ${name}`, '  HostName 127.0.0.1', `  Port ${port}`, `  User ${SSH_USER}`, `  IdentityFile ${join(work, key)}`,
+      '  IdentitiesOnly yes', '  StrictHostKeyChecking no', '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', ''].join('\n');
+  const configFile = join(work, 'config');
+  await writeFile(configFile, alias('rai-dev', 'id') + alias('rai-dev-wrongkey', 'wrong'), { mode: 0o600 });
+  const logs = async (): Promise<string> => (await container.logs({ stdout: true, stderr: true, follow: false })).toString('latin1');
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    up = await banner(port);
+    if (!up) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!up) {
+    const said = await logs().catch(() => '');
+    await container.remove({ force: true }).catch(() => undefined);
+    throw new Error(`sshd did not answer on 127.0.0.1:${port} within 10 s: ${said}`);
+  }
+  return {
+    port,
+    container,
+    runId,
+    configFile,
+    logs,
+    async sh(command) {
+      const result = await execIn(container, ['sh', '-c', command]);
+      return result.stdout;
+    },
+    async [Symbol.asyncDispose]() {
+      await container.remove({ force: true }).catch(() => undefined);
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export type SshGate = { run: true; docker: Docker; image: string } | { run: false; reason: string };
+
+/** As doctor boot's gate: skip with the reason outside CI, fail under CI=true. */
+export async function sshGate(): Promise<SshGate> {
+  const ci = process.env['CI'] === 'true';
+  const refuse = (reason: string): SshGate => {
+    if (ci) throw new Error(`CI=true but the doctor ssh tests cannot run: ${reason}`);
+    console.warn(`skipping doctor ssh tests: ${reason}`);
+    return { run: false, reason };
+  };
+  try {
+    execFileSync('ssh', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return refuse('no ssh client (apt-get install openssh-client)');
+  }
+  const engine = await probeEngine({ pingTimeoutMs: 3_000 });
+  if (!engine.ok) return refuse(engine.reason);
+  const image = sshdImageTag();
+  try {
+    await engine.docker.getImage(image).inspect();
+  } catch {
+    return refuse(`image ${image} missing (run docker/sshd-image/build.sh)`);
+  }
+  return { run: true, docker: engine.docker, image };
+}
