@@ -1,3 +1,4 @@
+import { compareKernel } from './elf/abi-tag.js';
 import { resolveNeeded } from './resolve-library.js';
 import { compareVersions, effectiveVersion, splitVersion } from './requirements.js';
 import { isLocating } from './scan-tree.js';
@@ -73,6 +74,18 @@ function checkFile(
       culprits: [],
     });
     return;
+  }
+
+  // The NT_GNU_ABI_TAG floor: below it the loader refuses the file ("ELF file OS ABI invalid").
+  if (policy.kernel !== undefined && file.minKernel != null && compareKernel(file.minKernel, policy.kernel) > 0) {
+    violations.push({
+      path,
+      kind: 'kernel',
+      required: file.minKernel,
+      allowed: policy.kernel,
+      message: `${path}: needs Linux kernel ${file.minKernel} (its NT_GNU_ABI_TAG note), ${policy.name} hosts run ${policy.kernel}`,
+      culprits: [],
+    });
   }
 
   const location = isLocating(tree) ? tree.locate(path) : null;

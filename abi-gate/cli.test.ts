@@ -72,7 +72,7 @@ describe('abi-gate scan', () => {
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toHaveLength(1);
-      expect(stderr).toMatch(/^abi-gate: /);
+      expect(stderr).toMatch(/^abi-gate (scan|check): /);
     }
   });
 });
@@ -114,7 +114,7 @@ describe.each(['dist/abi-gate/bin.js', 'dist/abi-gate/abi-gate.mjs'])('the built
     expect(run('check', 'fixtures/elf/symver-glibc-2.28.so', '--policy', 'centos7').status).toBe(1);
     const missing = run('scan', 'no/such/file.node');
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe('abi-gate: no/such/file.node: no such file or folder (pass an existing file, folder or .tar.gz)\n');
+    expect(missing.stderr).toBe('abi-gate scan: no/such/file.node: no such file or folder (pass an existing file, folder or .tar.gz)\n');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });

@@ -40,6 +40,7 @@ export {
 
 // Walking files, folders and tarballs
 export { scanPaths, type ScanOptions } from './scan.js';
+export { compareKernel, highestKernel } from './elf/abi-tag.js';
 export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from './scan-tree.js';
 
 // Policies and the check
@@ -50,7 +51,33 @@ export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-libra
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 
 // Output
-export { formatScanTable, formatCheck, summaryLine } from './report-human.js';
+export { formatScanTable, formatCheck, summaryLine, checkHints, DEFAULT_WIDTH, type HumanOptions } from './report-human.js';
+export {
+  cxxfilt,
+  noDemangler,
+  isMangled,
+  readable,
+  demangleText,
+  mangledTokens,
+  withDemangled,
+  culpritSymbols,
+  demangleJson,
+  type Demangled,
+  type Demangler,
+} from './demangle.js';
+export { fixHints, hintLines, FIX_HINTS, type FixHint, type FixHintId } from './hints.js';
+export {
+  visible,
+  visibleBytes,
+  shortenMiddle,
+  displayLength,
+  workflowMessage,
+  workflowProperty,
+  markdownText,
+  xmlAttribute,
+  xmlText,
+  type VisibleOptions,
+} from './escape/index.js';
 
 // The one tar reader (also importable alone from ./tar/index.js)
 export {
@@ -67,3 +94,8 @@ export {
   type TarErrorKind,
   type TarLimits,
 } from './tar/index.js';
+
+// The one CLI shell of the three tools (commands, help, version, errors, signals)
+export { defineCommand, runTool, runBin, packageVersion, type Command, type CommandContext, type CommandSpec, type ExitStatus, type RunOptions, type ToolSpec } from './cli-shell.js';
+export { errorBody, formatCliError, printCliError, type CliErrorBody, type CliIo } from './cli-error.js';
+export { trapSignals, ABORT_GRACE_MS, type SignalTarget, type SignalTrap, type TrappedSignal } from './cli-signals.js';

@@ -26,6 +26,7 @@ export interface PolicyDocument {
   source?: string;
   notes?: string;
   libc?: Libc[];
+  kernel?: string;
   libraryWhitelist: string[];
   arches: Record<string, Record<string, string[]>>;
 }
@@ -67,6 +68,7 @@ export function toPolicy(document: PolicyDocument): Policy {
     libc: document.libc ?? ['glibc', 'static', 'none'],
   };
   if (document.source !== undefined) policy.source = document.source;
+  if (document.kernel !== undefined) policy.kernel = document.kernel;
   return policy;
 }
 

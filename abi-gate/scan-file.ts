@@ -61,6 +61,7 @@ function elfEntry(path: string, info: ElfInfo, size: number, bytesRead: number):
     versionDefs: info.versionDefs.filter((d) => !d.base).map((d) => d.name),
     sectionHeaders: info.sectionHeaders,
     node: nodeInfo(info.nodeExports),
+    minKernel: info.minKernel,
     size,
     bytesRead,
   };
@@ -86,6 +87,7 @@ function foreignEntry(path: string, detected: DetectedFormat, size: number, byte
     versionDefs: [],
     sectionHeaders: false,
     node: null,
+    minKernel: null,
     size,
     bytesRead,
   };

@@ -2,6 +2,7 @@ import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { posix } from 'node:path';
 import createDebug from 'debug';
 import { isScanned } from './check.js';
+import { highestKernel } from './elf/abi-tag.js';
 import { ToolError } from './errors.js';
 import { FORMAT_SNIFF_BYTES, detectFormat } from './format.js';
 import { maxRequires } from './requirements.js';
@@ -48,7 +49,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions =
     for (const entry of found) options.onFile?.(entry);
     files.push(...found);
   }
-  return { files, summary: { requires: maxRequires(files.filter(isScanned).map((f) => f.requires)) }, tree };
+  const scanned = files.filter(isScanned);
+  return { files, summary: { requires: maxRequires(scanned.map((f) => f.requires)), minKernel: highestKernel(scanned.map((f) => f.minKernel)) }, tree };
 }
 
 /**

@@ -82,6 +82,12 @@ export interface ScannedFile {
   /** False when the section headers were stripped: requirements came from PT_DYNAMIC. */
   sectionHeaders: boolean;
   node: NodeAddonInfo | null;
+  /**
+   * The oldest Linux kernel the file runs on, from its NT_GNU_ABI_TAG note (`3.2.0`); null when
+   * it has none (most shared libraries) or is no ELF. The scanner always sets it; optional only
+   * for files described by hand (tests, predictions).
+   */
+  minKernel?: string | null;
   /** Size of the file and how many bytes the scanner actually read from it. */
   size: number;
   bytesRead: number;
@@ -101,6 +107,8 @@ export type ScanEntry = ScannedFile | (UnreadableFile & Partial<Omit<ScannedFile
 export interface ScanSummary {
   /** Per family the highest version over all files. */
   requires: Record<string, string>;
+  /** The highest kernel floor over all files, null when none has one. */
+  minKernel: string | null;
 }
 
 export interface ScanReport {
@@ -144,10 +152,12 @@ export interface Policy {
   libraryWhitelist: string[];
   /** libc flavours this policy accepts (a glibc policy refuses musl builds). */
   libc: Libc[];
+  /** The oldest Linux kernel its hosts run (`3.10`); a newer NT_GNU_ABI_TAG floor is a violation. */
+  kernel?: string;
   source?: string;
 }
 
-export type ViolationKind = 'version' | 'private' | 'library' | 'platform' | 'libc' | 'unreadable';
+export type ViolationKind = 'version' | 'private' | 'library' | 'platform' | 'libc' | 'kernel' | 'unreadable';
 
 export interface Violation {
   path: string;

@@ -1,15 +1,12 @@
 /**
- * The Docker side of the doctor CLI: `doctor boot`, `doctor gc` and the `--boot` part of
- * `doctor verify`. Kept apart from cli.ts so that file stays about the static gate; cli.ts
- * registers these builders and prints what they return.
+ * What `doctor boot` and `doctor verify --boot` share (commands/boot.ts, commands/verify.ts):
+ * the boot options, checked once, and the boot checks as report entries. Prints nothing.
  */
 import type { Argv } from 'yargs';
 import { ToolError } from '../abi-gate/errors.js';
 // Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
 // when a boot or gc runs, not for every `doctor verify`.
 import type { BootOptions, BootResult } from './boot/boot.js';
-import type { ReportArgs, withReportOptions } from './cli.js';
-import { register, type Register } from './cli-command.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
 
 export interface BootArgs {
@@ -62,12 +59,14 @@ function timingLine(result: BootResult): string {
  * Boots each tarball in turn (containers are heavy; the engine runs them side by side badly on
  * small CI machines) and returns one report entry per tarball with the boot checks.
  */
-export async function bootReports(tarballs: readonly string[], args: BootArgs): Promise<TarballReport[]> {
+export async function bootReports(tarballs: readonly string[], args: BootArgs, signal?: AbortSignal): Promise<TarballReport[]> {
   const { connectEngine } = await import('./boot/engine.js');
   const { bootTarball } = await import('./boot/boot.js');
   const docker = await connectEngine();
   const reports: TarballReport[] = [];
   for (const file of tarballs) {
+    // The CLI's SIGINT/SIGTERM: no new boot starts once it fired.
+    signal?.throwIfAborted();
     const options: BootOptions = { docker, startTimeoutMs: args.timeoutMs };
     if (args.image !== undefined) options.image = args.image;
     if (args.serverArgs !== undefined) options.serverArgs = args.serverArgs;
@@ -87,9 +86,9 @@ export async function bootReports(tarballs: readonly string[], args: BootArgs): 
 }
 
 /** Adds the boot checks to a static report, tarball by tarball (unreadable ones are not booted). */
-export async function addBootChecks(report: VerifyReport, args: BootArgs): Promise<VerifyReport> {
+export async function addBootChecks(report: VerifyReport, args: BootArgs, signal?: AbortSignal): Promise<VerifyReport> {
   const readable = report.tarballs.filter((t) => t.error === undefined).map((t) => t.file);
-  const booted = new Map((await bootReports(readable, args)).map((r) => [r.file, r]));
+  const booted = new Map((await bootReports(readable, args, signal)).map((r) => [r.file, r]));
   const tarballs = report.tarballs.map((t) => {
     const extra = booted.get(t.file);
     if (extra === undefined) return t;
@@ -97,38 +96,4 @@ export async function addBootChecks(report: VerifyReport, args: BootArgs): Promi
     return { ...t, checks, ok: checks.every((c) => c.ok !== false) };
   });
   return { ok: tarballs.every((t) => t.ok), tarballs };
-}
-
-type Exit = (code: 0 | 1 | 2) => void;
-type Emit = (report: VerifyReport, args: ReportArgs, title: string) => Promise<0 | 1 | 2>;
-
-/** `withReportOptions` is handed in by cli.ts, which imports this file. */
-export function bootCommand(emit: Emit, withReport: typeof withReportOptions, exit: Exit): Register {
-  return register({
-    command: 'boot <tarball..>',
-    describe: 'install each tarball in a container as the IDE does, start the server, load every native file (CentOS 7 by default)',
-    builder: (argv) =>
-      withBootOptions(withReport(argv)).positional('tarball', { type: 'string', array: true, demandOption: true }),
-    handler: async (args) => {
-      const reports = await bootReports(args.tarball.map(String), bootArgs(args));
-      const report = { ok: reports.every((r) => r.ok), tarballs: reports };
-      exit(await emit(report, { json: args.json, junit: typeof args.junit === 'string' ? args.junit : undefined }, 'doctor boot'));
-    },
-  });
-}
-
-export function gcCommand(write: (text: string) => void, exit: Exit): Register {
-  return register({
-    command: 'gc',
-    describe: 'remove containers that crashed or killed boots left behind (found by label)',
-    builder: (argv) => argv.option('run', { type: 'string', describe: 'only the containers of this run id' }),
-    handler: async (args) => {
-      const { gc } = await import('./gc.js');
-      const result = await gc(typeof args.run === 'string' ? { runId: args.run } : {});
-      for (const r of result.removed) write(`removed ${r.id.slice(0, 12)} (${r.state}, run ${r.runId ?? 'unknown'})\n`);
-      for (const f of result.failed) write(`could not remove ${f.id.slice(0, 12)}: ${f.error}\n`);
-      write(`${result.removed.length} removed, ${result.failed.length} failed\n`);
-      exit(result.failed.length === 0 ? 0 : 1);
-    },
-  });
 }

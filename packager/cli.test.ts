@@ -40,7 +40,7 @@ test('a failed check exits 1 with one line per culprit and leaves out alone', as
   const { code, stdout, stderr } = await run(base(out));
   expect(code).toBe(1);
   expect(stdout).toBe('');
-  expect(stderr.split('\n')[0]).toMatch(/^packager: 4 binaries are not for linux-x64: .*--prune-foreign/);
+  expect(stderr.split('\n')[0]).toMatch(/^packager build: 4 binaries are not for linux-x64: .*--prune-foreign/);
   expect(stderr).toContain('  node_modules/@parcel/watcher/prebuilds/win32-x64/watcher.node: PE');
   expect(await listing(out)).toEqual([]);
 });
@@ -48,7 +48,7 @@ test('a failed check exits 1 with one line per culprit and leaves out alone', as
 test('usage errors exit 2 in one line, also as JSON', async () => {
   const missing = await run(['build', '--server', SAMPLE]);
   expect(missing.code).toBe(2);
-  expect(missing.stderr).toMatch(/^packager: .*commit/);
+  expect(missing.stderr).toBe('packager build: missing --commit (see packager build --help)\n');
   expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   const bad = await run([...base(await tempDir(), SAMPLE, 'nope'), '--json']);
   expect(bad.code).toBe(2);

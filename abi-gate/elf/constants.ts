@@ -20,6 +20,7 @@ export const PN_XNUM = 0xffff;
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
+export const PT_NOTE = 4;
 
 export const SHT_DYNSYM = 11;
 export const SHT_GNU_VERDEF = 0x6ffffffd;

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import { MalformedElfError } from '../errors.js';
 import type { ByteSource, VersionNeed } from '../types.js';
+import { minKernelOf, readAbiTag } from './abi-tag.js';
 import { AddressMap } from './address-map.js';
 import {
   DT_GNU_HASH,
@@ -53,6 +54,8 @@ export interface ElfInfo {
   nodeExports: string[];
   /** Where the dynamic tables were found: sections, or PT_DYNAMIC mapped through PT_LOAD. */
   tablesFrom: 'sections' | 'dynamic';
+  /** The NT_GNU_ABI_TAG kernel floor (`3.2.0`), null without a Linux tag. */
+  minKernel: string | null;
 }
 
 const NODE_EXPORT = /^(napi_register_module_v1|node_api_module_get_api_version_v1|node_register_module_v\d+)$/;
@@ -196,6 +199,7 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
     symbolRefs: [],
     nodeExports: [],
     tablesFrom: 'dynamic',
+    minKernel: minKernelOf(readAbiTag(r, segments.notes)),
   };
   if (segments.dynamic === null) return info;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
+import { currentOwner, DEFAULT_LEASE_MS, ownerLabels, type Owner } from './owner.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
 
@@ -67,6 +68,10 @@ export interface CreateOptions {
   runId: string;
   /** Extra labels (tests mark their containers too). */
   labels?: Record<string, string>;
+  /** Recorded so `doctor gc` leaves the container alone while its owner lives; default: this process. */
+  owner?: Owner;
+  /** How long an owner that gc cannot ask (another host) keeps the container. */
+  leaseMs?: number;
 }
 
 /** $HOME in every boot container: the install lands in `$HOME/.remote-ai-server/bin/<commit>`. */
@@ -87,7 +92,12 @@ export class BootContainer implements AsyncDisposable {
       Image: options.image,
       // PID 1 only keeps the container alive; everything else runs through exec.
       Cmd: ['sleep', 'infinity'],
-      Labels: { ...options.labels, [LABEL_TOOL]: TOOL_NAME, [LABEL_RUN]: options.runId },
+      Labels: {
+        ...options.labels,
+        ...ownerLabels(options.owner ?? currentOwner(), new Date(Date.now() + (options.leaseMs ?? DEFAULT_LEASE_MS))),
+        [LABEL_TOOL]: TOOL_NAME,
+        [LABEL_RUN]: options.runId,
+      },
       WorkingDir: CONTAINER_HOME,
       Env: [`HOME=${CONTAINER_HOME}`],
       HostConfig: {

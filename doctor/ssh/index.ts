@@ -6,4 +6,4 @@ export { parseHostFacts, hostFault, type HostFacts } from './host-facts.js';
 export { INSTALL_MARKER } from './install.js';
 export { hostPolicy } from './requirements.js';
 export { renderSshHuman, redact, CHAIN, SSH_CHECKS, type SshReport, type SshTarballReport, type HostRecord, type ChainStep, type ChainStepName, type SshFault } from './record.js';
-export { sshCommand } from './command.js';
+export { sshOptions, type RawSshArgs } from './options.js';

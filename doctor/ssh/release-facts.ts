@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ToolError, readTar } from '../../abi-gate/index.js';
 import type { Manifest } from '../../packager/index.js';
+import { CHECK_SCRIPT_PATH } from '../../release/index.js';
 import { loadManifest, sidecarManifestPath } from '../manifest-load.js';
 
-/** Where a Code-OSS server keeps the check its launcher runs before starting (field notes). */
-export const HOST_CHECK_PATH = 'bin/helpers/check-requirements.sh';
 
 export interface ReleaseFacts {
   tarball: string;
@@ -56,7 +55,7 @@ export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
       if (entry.type !== 'file') return undefined;
       unpackedBytes += entry.size;
       const inside = stripped(entry.path);
-      if (inside !== 'product.json' && inside !== HOST_CHECK_PATH) return undefined;
+      if (inside !== 'product.json' && inside !== CHECK_SCRIPT_PATH) return undefined;
       const chunks: Buffer[] = [];
       return body.forEach((chunk) => chunks.push(chunk)).then(() => {
         if (inside === 'product.json') product = Buffer.concat(chunks);

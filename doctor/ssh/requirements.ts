@@ -8,6 +8,7 @@
  *   (or a named policy, `--policy`).
  */
 import { checkFiles, loadPolicy, splitVersion, type Machine, type Policy, type ScanEntry, type TreeIndex } from '../../abi-gate/index.js';
+import { UNMET_EXIT_CODE } from '../../release/index.js';
 import type { RuntimeFacts } from '../boot/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { SshConnection } from './client.js';
@@ -93,7 +94,7 @@ export function requirementsCheck(input: RequirementsInput): CheckResult {
     scriptOk = true;
   } else {
     const why = check.output.at(-1) ?? '';
-    script = `its check-requirements.sh ${check.exitCode === 99 ? 'refuses the host (exit 99)' : `failed (exit ${check.exitCode ?? 'by a signal'})`}${why === '' ? '' : `: ${why}`}`;
+    script = `its check-requirements.sh ${check.exitCode === UNMET_EXIT_CODE ? `refuses the host (exit ${UNMET_EXIT_CODE})` : `failed (exit ${check.exitCode ?? 'by a signal'})`}${why === '' ? '' : `: ${why}`}`;
     scriptOk = false;
   }
   const details = result.violations.map((v) => v.message);

@@ -5,13 +5,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL_RUN, execIn, newRunId, packageRoot, probeEngine } from '../../boot/index.js';
+import { LABEL_RUN, corpusNode, execIn, newRunId, packageRoot, probeEngine } from '../../boot/index.js';
+import { ROOT, skippedGate, type DockerGate } from '../../boot/test-support/docker-gate.js';
+
+/** The compiled CLI: the signal cases run it as a real process (npm test builds first). */
+export const CLI_BIN = join(ROOT, 'dist', 'doctor', 'bin.js');
 
 export const SSH_USER = 'tester';
 /** Marks the test's own containers (the run label is doctor boot's, so `doctor gc --run` finds them). */
@@ -121,15 +125,18 @@ export async function startSshd(docker: Docker, image = sshdImageTag()): Promise
   };
 }
 
-export type SshGate = { run: true; docker: Docker; image: string } | { run: false; reason: string };
-
-/** As doctor boot's gate: skip with the reason outside CI, fail under CI=true. */
-export async function sshGate(): Promise<SshGate> {
+/**
+ * Whether the doctor ssh tests can run: an ssh client, an engine, the sshd image, a Linux node
+ * for the releases and the built CLI (the signal cases run it as a real process). Shaped like
+ * doctor boot's gate, so a skipped suite still registers its tests, with the reason in its name;
+ * under CI=true a missing piece is an error instead.
+ */
+export async function sshGate(): Promise<DockerGate> {
   const ci = process.env['CI'] === 'true';
-  const refuse = (reason: string): SshGate => {
+  const refuse = (reason: string): DockerGate => {
     if (ci) throw new Error(`CI=true but the doctor ssh tests cannot run: ${reason}`);
     console.warn(`skipping doctor ssh tests: ${reason}`);
-    return { run: false, reason };
+    return skippedGate(reason);
   };
   try {
     execFileSync('ssh', ['-V'], { stdio: 'ignore' });
@@ -144,5 +151,8 @@ export async function sshGate(): Promise<SshGate> {
   } catch {
     return refuse(`image ${image} missing (run docker/sshd-image/build.sh)`);
   }
-  return { run: true, docker: engine.docker, image };
+  const node = corpusNode(ROOT);
+  if (node === null) return refuse('no Linux node in .cache/corpus (run npm run corpus)');
+  if (!existsSync(CLI_BIN)) return refuse(`${CLI_BIN} missing (npm run build)`);
+  return { run: true, docker: engine.docker, image, node };
 }
