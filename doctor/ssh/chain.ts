@@ -155,7 +155,7 @@ export async function validateOverSsh(options: SshValidateOptions): Promise<SshR
     }
   }
   for (const entry of entries) {
-    entry.rest(report.fault === undefined ? 'an earlier step failed' : 'the run stopped: see the error');
+    entry.rest(report.fault === undefined ? 'an earlier step failed' : `the run stopped (${report.fault.code})`);
     entry.report.ok = entry.report.error === undefined && entry.report.checks.every((c) => c.ok !== false);
   }
   report.ok = entries.every((e) => e.report.ok);

@@ -123,6 +123,8 @@ export async function installOnHost(connection: SshConnection, request: InstallR
   const result = await connection.run(INSTALL_SCRIPT, [...base, 'install'], { stdin: request.open(), ...signal });
   const { tags } = parse(result.stdout.toString('utf8'));
   if (result.exitCode === 0 && tags.has('installed')) return { ok: true, install: toInstall(tags, false) };
+  // Another run held the lock and finished the same install meanwhile: the stream was not read.
+  if (result.exitCode === 0 && tags.has('reused')) return { ok: true, install: toInstall(tags, true) };
   const tarLines = tags.get('tar') ?? [];
   if (tarLines.some((l) => /No space left on device|Disk quota exceeded/.test(l))) {
     throw new ToolError('HOST_DISK_FULL', `${where}: the disk filled up while extracting: ${tarLines.find((l) => /No space|quota/.test(l)) ?? ''}`, {

@@ -110,7 +110,7 @@ export function recordLines(report: SshReport, tarball: SshTarballReport): strin
   }
   if (tarball.node !== null) lines.push(`bundled Node: ${tarball.node}`);
   if (report.host !== null) lines.push(`remote glibc: ${report.host.glibc ?? report.host.libc}`);
-  const chain = tarball.chain.map((c) => `${c.step}${c.ok === false ? ' FAILED' : c.ok === null ? ' (not run)' : ''} ${s(c.ms)}`);
+  const chain = tarball.chain.map((c) => (c.ok === null && c.ms === 0 ? `${c.step} (not run)` : `${c.step}${c.ok === false ? ' FAILED' : ''} ${s(c.ms)}`));
   lines.push(`audit chain: ${chain.join(' -> ')}`);
   return lines;
 }

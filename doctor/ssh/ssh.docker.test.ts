@@ -114,6 +114,16 @@ describe.skipIf(!gate.run)(suiteName('doctor ssh against a real sshd (Debian bul
     expect((await host.sh('ls -a /home/tester/.remote-ai-server/bin')).split('\n').filter((n) => n.includes('.tmp.'))).toEqual([]);
   }, 180_000);
 
+  it('lets two runs for the same host and commit share the install without corrupting it (a lock on the host)', async () => {
+    const [a, b] = await Promise.all([run(tarballs.good ?? ''), run(tarballs.good ?? '')]);
+    expect(a.ok && b.ok).toBe(true);
+    // One of them installed; the other waited for the lock and then found the finished install.
+    expect([a, b].map((r) => r.tarballs[0]?.install?.reused).sort()).toEqual([false, true]);
+    expect((await host.sh(`cat ${INSTALL}/.remote-ai-doctor-install`)).trim()).toBe(a.tarballs[0]?.sha256);
+    expect((await host.sh('ls -a /home/tester/.remote-ai-server/bin')).split('\n').filter((n) => n.includes('.tmp.') || n.includes('.old.'))).toEqual([]);
+    expect(await serverProcesses()).toBe('');
+  }, 180_000);
+
   it('leaves no server process on the host after SIGINT during launch', async () => {
     // A socket path: the server never prints a port, so the run waits in launch until the signal.
     const child = spawn(process.execPath, [BIN, 'ssh', 'rai-dev', tarballs.good ?? '', '--ssh-config', host.configFile,

@@ -51,19 +51,8 @@ function banner(port: number): Promise<boolean> {
   });
 }
 
-/** Made in the container at start: user, home, authorized_keys (600 in a 700 folder), host keys. */
-const SETUP = String.raw`
-set -e
-echo "tester:x:1000:1000:doctor ssh test:/home/tester:/bin/sh" >> /etc/passwd
-echo "tester:x:1000:" >> /etc/group
-echo "tester:*:19000:0:99999:7:::" >> /etc/shadow
-mkdir -p /home/tester/.ssh
-printf '%s\n' "$AUTHORIZED_KEY" > /home/tester/.ssh/authorized_keys
-chmod 700 /home/tester/.ssh && chmod 600 /home/tester/.ssh/authorized_keys
-chown -R 1000:1000 /home/tester
-ssh-keygen -A >/dev/null
-exec /usr/sbin/sshd -D -e -p "$SSHD_PORT" -o ListenAddress=127.0.0.1 -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no
-`;
+/** Made in the container at start (user, key, host keys, sshd): one script for tests and bench. */
+const START_SSHD = readFileSync(join(packageRoot(), 'docker', 'sshd-image', 'start-sshd.sh'), 'utf8');
 
 export interface SshdHost extends AsyncDisposable {
   port: number;
@@ -86,7 +75,7 @@ export async function startSshd(docker: Docker, image = sshdImageTag()): Promise
   const runId = newRunId();
   const container = await docker.createContainer({
     Image: image,
-    Cmd: ['sh', '-c', SETUP],
+    Cmd: ['sh', '-c', START_SSHD],
     Env: [`AUTHORIZED_KEY=${(await readFile(join(work, 'id.pub'), 'utf8')).trim()}`, `SSHD_PORT=${port}`],
     Labels: { [LABEL_SSH_TEST]: 'sshd', [LABEL_RUN]: runId },
     HostConfig: { NetworkMode: 'host', AutoRemove: false },
