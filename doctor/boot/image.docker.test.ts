@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isToolError } from '../../abi-gate/errors.js';
+import { isToolError } from '../../abi-gate/index.js';
 import { DEFAULT_IMAGE_REPO, ensureImage, hashFolder } from './image.js';
 import { dockerGate, suiteName } from './test-support/docker-gate.js';
 

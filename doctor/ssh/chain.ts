@@ -108,7 +108,7 @@ class Entry {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw new ToolError('ABORTED', 'interrupted', { exitCode: 2 });
+  if (signal?.aborted === true) throw new ToolError('INTERRUPTED', 'interrupted', { exitCode: 2 });
 }
 
 export async function validateOverSsh(options: SshValidateOptions): Promise<SshReport> {

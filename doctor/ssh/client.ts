@@ -211,7 +211,7 @@ export class OpenSshClient implements SshClient {
       master.stdout.on('data', onData);
       master.on('error', (error) => resolve({ error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ToolError('SSH_MISSING', `${bin}: the OpenSSH client is not installed`, { hint: 'install it (apt-get install openssh-client)', exitCode: 2 }) : error }));
       void exited.then((code) => resolve({ exit: code }));
-      signal?.addEventListener('abort', () => resolve({ error: new ToolError('ABORTED', 'interrupted while connecting', { exitCode: 2 }) }), { once: true });
+      signal?.addEventListener('abort', () => resolve({ error: new ToolError('INTERRUPTED', 'interrupted while connecting', { exitCode: 2 }) }), { once: true });
     });
     if (!('runDir' in started)) {
       master.kill('SIGTERM');

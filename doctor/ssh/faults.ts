@@ -3,9 +3,9 @@
  * own errors, ssh.1): one ToolError per cause, each naming the fix. All are environment problems
  * (exit 2): the release was never judged.
  */
-import { ToolError } from '../../abi-gate/index.js';
+import { ToolError, type ToolErrorCode } from '../../abi-gate/index.js';
 
-export type SshFaultCode = 'SSH_AUTH' | 'SSH_HOST_KEY' | 'SSH_UNREACHABLE' | 'SSH_CONFIG' | 'SSH_FAILED';
+export type SshFaultCode = Extract<ToolErrorCode, 'SSH_AUTH' | 'SSH_HOST_KEY' | 'SSH_UNREACHABLE' | 'SSH_CONFIG' | 'SSH_FAILED'>;
 
 interface Rule {
   code: SshFaultCode;

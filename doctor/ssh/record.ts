@@ -3,6 +3,7 @@
  * boot print it) plus what a support engineer asks first: which host, which install, which node,
  * and the audit chain with each step's duration. `--json` prints it as is: extend, never rename.
  */
+import type { ToolErrorCode } from '../../abi-gate/index.js';
 import type { CheckId, CheckResult, TarballReport, VerifyReport } from '../report-types.js';
 
 export type ChainStepName = 'bootstrap' | 'requirements' | 'install' | 'launch' | 'tunnel' | 'native-load' | 'teardown';
@@ -43,7 +44,7 @@ export interface SshTarballReport extends TarballReport {
 }
 
 export interface SshFault {
-  code: string;
+  code: ToolErrorCode;
   message: string;
   hint: string | null;
 }

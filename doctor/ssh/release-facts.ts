@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ToolError, readTar } from '../../abi-gate/index.js';
 import type { Manifest } from '../../packager/index.js';
-import { CHECK_SCRIPT_PATH } from '../../release/index.js';
-import { loadManifest, sidecarManifestPath } from '../manifest-load.js';
+import { CHECK_SCRIPT_PATH, loadManifest, sidecarManifestPath } from '../../release/index.js';
 
 
 export interface ReleaseFacts {

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
-import { readTar, type TarEntryType } from '../../abi-gate/tar/index.js';
+import { readTar, type TarEntryType } from '../../abi-gate/index.js';
 
 export type RawType = 'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'directory' | 'fifo';
 
@@ -217,6 +217,7 @@ export async function serverEntries(): Promise<RawEntry[]> {
     { path: `${TOP}/bin/`, type: 'directory' },
     { path: `${TOP}/bin/remote-ai-server`, mode: 0o755, content: '#!/bin/sh\nexec "$(dirname "$0")/../node" "$(dirname "$0")/../out/server-main.js" "$@"\n' },
     { path: `${TOP}/extensions/`, type: 'directory' },
+    { path: `${TOP}/extensions/sample/`, type: 'directory' },
     { path: `${TOP}/extensions/sample/package.json`, content: '{"name":"sample"}\n' },
     { path: `${TOP}/node`, mode: 0o755, content: node },
     { path: `${TOP}/out/`, type: 'directory' },
