@@ -4,8 +4,7 @@
  * rule doctor verifies -> scan every binary once (foreign binaries, policy gate, ABI summary) ->
  * pack and hash in one read per file -> publish atomically.
  */
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createDebug from 'debug';
 import { checkFiles, fixHints, hintLines, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
@@ -20,12 +19,14 @@ import {
   type ManifestFile,
   type ReleaseEntry,
 } from '../release/index.js';
-import { extractTarball } from './extract.js';
+import { extractTarball, type KnownScans } from './extract.js';
 import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
 import { resolveOptions, type BuildOptions, type ResolvedOptions } from './options.js';
 import { packageVersion } from './package-version.js';
-import { checkOutWritable, ensureOut, tempPath, writeSums } from './publish.js';
+import type { Steps } from './checkpoints.js';
+import { guarded } from './guard.js';
+import { checkOutWritable, ensureOut, publishRelease, tempPath } from './publish.js';
 import { launcherScript, readProduct, type Product } from './server.js';
 import { emptyStripped, ServerTree, walkFolder, type StrippedCounts } from './tree.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
@@ -56,18 +57,13 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const opts = await resolveOptions(options);
   await checkOutWritable(opts.out);
   const policy: Policy | null = opts.policy === 'none' ? null : loadPolicy(opts.policy);
-  const staging = await mkdtemp(join(tmpdir(), 'remote-ai-packager-'));
-  try {
-    return await buildIn(opts, policy, staging);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  return guarded(opts, options, (staging, step) => buildIn(opts, policy, staging, step));
 }
 
-async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts): Promise<string> {
+async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts, known: KnownScans): Promise<string> {
   if (opts.server.kind === 'folder') return opts.server.path;
   const dest = join(staging, 'server');
-  const extracted = await extractTarball(opts.server.path, dest, `--server ${opts.server.path}`, stripped);
+  const extracted = await extractTarball(opts.server.path, dest, `--server ${opts.server.path}`, stripped, known);
   // Code-OSS build tarballs hold one folder (vscode-reh-linux-x64/): that folder is the server.
   return extracted.top === null ? dest : join(dest, extracted.top);
 }
@@ -90,17 +86,21 @@ interface Assembled {
   natives: NativeChange[];
   node: ResolvedNode;
   launcher: BuildResult['launcher'];
+  /** Files scanned while they were extracted from a tarball input. */
+  known: KnownScans;
 }
 
-async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string): Promise<BuildResult> {
+async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string, step: Steps): Promise<BuildResult> {
   const assembled = await assemble(opts, staging);
+  await step('staged');
   const base = releaseBaseName(opts.name, opts.commit, opts.arch);
   checkEntries(assembled.tree, base);
-  const { entries, pruned } = dropForeign(assembled.tree, opts);
+  const { entries, pruned } = dropForeign(assembled, opts);
   const check = policy === null ? null : gate(entries, policy, assembled.tree);
   debug('gate %s passed', policy?.name ?? '(none)');
+  await step('gated');
   const abi = { ...abiSummary(entries), policy: policy === null ? 'none' : opts.policy };
-  const published = await publish(opts, base, assembled, abi);
+  const published = await publish(opts, base, assembled, abi, step);
   const { stripped, natives, commitSet, launcher } = assembled;
   return { ...published, stripped, natives, pruned, commitSet, launcher, policy: check };
 }
@@ -108,7 +108,8 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
 /** Server, product.json commit, natives, node and launcher, laid out as one tree. */
 async function assemble(opts: ResolvedOptions, staging: string): Promise<Assembled> {
   const stripped = emptyStripped();
-  const root = await stageServer(opts, staging, stripped);
+  const known: KnownScans = new Map();
+  const root = await stageServer(opts, staging, stripped, known);
   const label = `--server ${opts.server.path}`;
   await requireFile(root, 'out/server-main.js', label);
   await requireFile(root, 'product.json', label);
@@ -126,10 +127,10 @@ async function assemble(opts: ResolvedOptions, staging: string): Promise<Assembl
     commitSet = true;
   }
 
-  const natives = await applyNatives(tree, opts, staging, stripped);
+  const natives = await applyNatives(tree, opts, staging, stripped, known);
   const node = await overlayNode(tree, opts, staging);
   const launcher = await addLauncher(tree, opts, staging, product);
-  return { tree, stripped, product, commitSet, natives, node, launcher };
+  return { tree, stripped, product, commitSet, natives, node, launcher, known };
 }
 
 /** `bin/<name>`: the server's own launcher when it ships one, else a generated one. */
@@ -171,8 +172,8 @@ function checkEntries(tree: ServerTree, base: string): void {
 }
 
 /** Every native binary scanned once; the foreign ones refused, or dropped with --prune-foreign. */
-function dropForeign(tree: ServerTree, opts: ResolvedOptions): { entries: ScanEntry[]; pruned: PrunedBinary[] } {
-  const entries = scanTree(tree);
+function dropForeign({ tree, known }: Assembled, opts: ResolvedOptions): { entries: ScanEntry[]; pruned: PrunedBinary[] } {
+  const entries = scanTree(tree, known);
   debug('scanned: %d native binaries', entries.length);
   const pruned: PrunedBinary[] = [];
   for (const entry of entries) {
@@ -196,7 +197,7 @@ function dropForeign(tree: ServerTree, opts: ResolvedOptions): { entries: ScanEn
 type Published = Pick<BuildResult, 'tarball' | 'manifestPath' | 'sumsPath' | 'manifest'>;
 
 /** Packs the tree and hashes it in one read per file, writes the manifest, publishes both. */
-async function publish(opts: ResolvedOptions, base: string, assembled: Assembled, abi: Manifest['abi']): Promise<Published> {
+async function publish(opts: ResolvedOptions, base: string, assembled: Assembled, abi: Manifest['abi'], step: Steps): Promise<Published> {
   const { tree, product, node } = assembled;
   await ensureOut(opts.out);
   const tarballName = tarballFileName(opts.name, opts.commit, opts.arch);
@@ -221,8 +222,12 @@ async function publish(opts: ResolvedOptions, base: string, assembled: Assembled
     }
     const packed = await writeTarGz(packEntries, tempTarball, {
       mtime: opts.sourceDateEpoch,
-      onProgress: (bytes) => opts.onProgress({ phase: 'pack', packed: bytes, total }),
+      onProgress: (bytes) => {
+        opts.onProgress({ phase: 'pack', packed: bytes, total });
+        step.throwIfAborted();
+      },
     });
+    await step('packed');
     const files: ManifestFile[] = paths.map((path, i) => {
       const node = tree.get(path);
       const result = packed.entries[i + 1];
@@ -251,9 +256,8 @@ async function publish(opts: ResolvedOptions, base: string, assembled: Assembled
       sourceDateEpoch: opts.sourceDateEpoch,
     };
     await writeFile(tempManifest, serializeManifest(manifest), { flag: 'wx' });
-    await rename(tempTarball, tarball);
-    await rename(tempManifest, manifestPath);
-    const sumsPath = await writeSums(opts.out, new Map([[tarballName, packed.sha256]]));
+    await step('manifest-written');
+    const sumsPath = await publishRelease({ out: opts.out, tarballName, manifestName, tempTarball, tempManifest, sha256: packed.sha256, step });
     debug('published %s', tarball);
     return { tarball, manifestPath, sumsPath, manifest };
   } finally {
