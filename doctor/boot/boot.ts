@@ -224,5 +224,5 @@ async function learnRuntime(box: BootContainer, scanning: Promise<InstallScan>):
   const probed = parseRuntimeProbe((await box.exec(['sh', '-c', RUNTIME_SCRIPT])).stdout);
   const { targets } = loadTargets((await scanning).files);
   const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
-  return readRuntime(box, probed, machine, new Set(targets.flatMap((f) => f.needed)));
+  return readRuntime((path) => box.readFile(path), probed, machine, new Set(targets.flatMap((f) => f.needed)));
 }

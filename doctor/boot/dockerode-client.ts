@@ -163,7 +163,7 @@ class DockerodeContainer implements ContainerClient {
  * (docker-modem never ends them), and the exit code is read from `exec.inspect()` only after the
  * stream has ended, because before that it is still null.
  */
-async function execIn(container: Docker.Container, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function execIn(container: Docker.Container, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
   debugExec('exec %o', cmd);
   const withStdin = options.stdin !== undefined;
   const exec = await container.exec({

@@ -1,8 +1,10 @@
 export { bootTarball, type BootOptions, type BootResult } from './boot.js';
 export { bootCheck, nativeLoadCheck, predictionCheck, describeRuntime, type NativeVerdict } from './checks.js';
+export { judgeNatives, loadTargets, type Inspect } from './native.js';
 export { BootContainer, LABEL_RUN, LABEL_TOOL, TOOL_NAME, newRunId } from './container.js';
 export type { ContainerClient, ContainerSpec, ContainerSummary, DockerClient, ExecOptions, ExecResult } from './docker-client.js';
-export { dockerClient } from './dockerode-client.js';
+// execIn: for test support that drives its own dockerode containers (doctor ssh's sshd).
+export { dockerClient, execIn } from './dockerode-client.js';
 export { connectClient, connectEngine, probeEngine, engineAddress } from './engine.js';
 export { checkImageRef } from './image-ref.js';
 export { buildImage, ensureImage, imageExists, hashFolder, defaultDockerfileDir, packageRoot, testImageTag, DEFAULT_IMAGE_REPO } from './image.js';
@@ -13,3 +15,7 @@ export { DEFAULT_SERVER_ARGS } from './server.js';
 export { describeTimings, type BootPhase, type BootTimings } from './timings.js';
 export { bootChecks, bootFailure, verifyAndBoot, type VerifyBootOptions, type VerifyBootResult } from './verify-boot.js';
 export type { RuntimeFacts } from './runtime.js';
+export { ADDON_LOADER_JS, INSPECT_SCRIPT, parseInspect, parseRuntimeProbe, type InspectOutput, type RuntimeProbe } from './inspect-script.js';
+export { pickServerBin, type Installed } from './install.js';
+export { readRuntime } from './runtime.js';
+export type { ServerStart } from './server.js';

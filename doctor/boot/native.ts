@@ -30,10 +30,18 @@ export function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; ski
  */
 const NODE_REFUSAL = /did not self-register|was compiled against a different Node\.js version|has no declared entry point/;
 
-function inspect(box: BootContainer, dir: string, ldso: string, elf: string[], addons: string[]): Promise<InspectOutput> {
-  return box
-    .exec(['sh', '-c', INSPECT_SCRIPT, 'sh', dir, ldso, ...elf, '--addons', ...addons], { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] })
-    .then((result) => parseInspect(result.stdout));
+/**
+ * Runs INSPECT_SCRIPT (`sh -c INSPECT_SCRIPT sh <dir> <ldso> <elf...> --addons <addons...>`, with
+ * RAI_ADDON_LOADER=ADDON_LOADER_JS) where the install is, and parses its output: in a container
+ * through exec, on a host over SSH (doctor ssh).
+ */
+export type Inspect = (ldso: string, elf: string[], addons: string[]) => Promise<InspectOutput>;
+
+function inContainer(box: BootContainer, dir: string): Inspect {
+  return (ldso, elf, addons) =>
+    box
+      .exec(['sh', '-c', INSPECT_SCRIPT, 'sh', dir, ldso, ...elf, '--addons', ...addons], { env: [`RAI_ADDON_LOADER=${ADDON_LOADER_JS}`] })
+      .then((result) => parseInspect(result.stdout));
 }
 
 const listedVerdict = (e: InspectOutput['elf'][number]): NativeVerdict => ({ path: e.path, via: 'ld.so --list', ok: e.ok, loaderOk: e.ok, messages: e.messages });
@@ -44,18 +52,24 @@ const listedVerdict = (e: InspectOutput['elf'][number]): NativeVerdict => ({ pat
  * whose initialiser kills node is recorded as such (the loader's verdict on it from `--list`) and
  * the rest are loaded in a new node.
  */
-export async function loadNatives(box: BootContainer, dir: string, targets: ScannedFile[]): Promise<NativeVerdict[]> {
+export function loadNatives(box: BootContainer, dir: string, targets: ScannedFile[]): Promise<NativeVerdict[]> {
+  return judgeNatives(inContainer(box, dir), targets);
+}
+
+/** loadNatives' judgement wherever `inspect` runs the script. */
+export async function judgeNatives(run: Inspect, targets: ScannedFile[]): Promise<NativeVerdict[]> {
   const ldso = targets.find((f) => f.path === 'node')?.interpreter ?? '';
+  const inspect = (elf: string[], addons: string[]): Promise<InspectOutput> => run(ldso, elf, addons);
   const addons = targets.filter((f) => f.path.endsWith('.node')).map((f) => f.path);
   const others = targets.filter((f) => !f.path.endsWith('.node')).map((f) => f.path);
-  const first = await inspect(box, dir, ldso, others, addons);
+  const first = await inspect(others, addons);
   const verdicts = new Map<string, NativeVerdict>(first.elf.map((e) => [e.path, listedVerdict(e)]));
   if (addons.length === 0) return order(verdicts, targets);
 
   let parsed = parseAddonLoads(first.addonLines);
   if (parsed.verdicts.length === 0 && parsed.crashedAt === null && first.nodeExit !== 0) {
     const why = first.nodeStderr.join(' ').trim() || `exit ${first.nodeExit}`;
-    const listed = await inspect(box, dir, ldso, addons, []);
+    const listed = await inspect(addons, []);
     for (const e of listed.elf) {
       verdicts.set(e.path, { ...listedVerdict(e), messages: [...e.messages, `dlopen not tried: the bundled node cannot start: ${why}`] });
     }
@@ -71,7 +85,7 @@ export async function loadNatives(box: BootContainer, dir: string, targets: Scan
     const done = new Set([...loaded.map((v) => v.path), at]);
     queue = queue.filter((p) => !done.has(p));
     // The loader's own view of the addon that killed node, while a new node loads the rest.
-    const again = await inspect(box, dir, ldso, [at], queue);
+    const again = await inspect([at], queue);
     crashed.set(at, again.elf[0]?.ok ?? false);
     parsed = queue.length === 0 ? { verdicts: [], crashedAt: null } : parseAddonLoads(again.addonLines);
   }

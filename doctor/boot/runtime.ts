@@ -1,6 +1,5 @@
 import createDebug from 'debug';
 import { compareVersions, scanBuffer, type Machine, type Runtime } from '../../abi-gate/index.js';
-import type { BootContainer } from './container.js';
 import type { RuntimeProbe } from './inspect-script.js';
 
 const debug = createDebug('remote-ai:doctor:runtime');
@@ -34,10 +33,11 @@ function highest(defs: string[], family: string): string | null {
 /**
  * The runtime the prediction is made for: glibc from getconf, the sonames its ld.so.cache lists
  * for the tarball's arch, and the version definitions of each library the tarball needs (and of
- * libstdc++), read by copying the library out of the container and scanning it with abi-gate.
+ * libstdc++), read through `read` (copied out of a container, fetched over SSH) and scanned with
+ * abi-gate.
  */
 export async function readRuntime(
-  box: BootContainer,
+  read: (path: string) => Promise<Buffer | null>,
   facts: RuntimeProbe,
   machine: Machine,
   needed: Iterable<string>,
@@ -52,7 +52,7 @@ export async function readRuntime(
   await Promise.all(
     [...wanted].map(async (soname) => {
       const path = bySoname.get(soname) ?? '';
-      const bytes = await box.readFile(path).catch((error: unknown) => {
+      const bytes = await read(path).catch((error: unknown) => {
         debug('cannot copy %s out: %o', path, error);
         return null;
       });
