@@ -11,6 +11,7 @@ import { checkFiles, loadPolicy, ToolError, type Policy, type PolicyCheckResult,
 import { abiSummary, foreignReason, scanTree } from './binaries.js';
 import { BuildCheckError } from './check-error.js';
 import { extractTarball } from './extract.js';
+import { addHostCheck } from './host-check.js';
 import { releaseBaseName, validateManifest } from './manifest.js';
 import type { Manifest, ManifestFile } from './manifest-types.js';
 import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
@@ -134,6 +135,7 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
 
   const check = policy === null ? null : gate(entries, policy, tree);
   const abi = abiSummary(entries);
+  const hostRequirements = await addHostCheck(tree, entries, opts.arch, staging);
   debug('gate %s passed', policy?.name ?? '(none)');
 
   const base = releaseBaseName(opts.name, opts.commit, opts.arch);
@@ -183,7 +185,8 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
       target: { os: 'linux', arch: opts.arch },
       tarball: { file: tarballName, sha256: packed.sha256, size: packed.size },
       node: { version: node.version, moduleVersion: node.moduleVersion, sha256: node.sha256, source: node.source, flavor: node.flavor },
-      abi: { ...abi, policy: policy === null ? 'none' : opts.policy },
+      abi: { ...abi, minKernel: hostRequirements.kernel?.version ?? null, policy: policy === null ? 'none' : opts.policy },
+      hostRequirements,
       files,
       createdBy: { tool: 'packager', version: await packageVersion() },
       sourceDateEpoch: opts.sourceDateEpoch,
