@@ -11,6 +11,7 @@ export type StaticCheckId =
   | 'platform'
   | 'glibc'
   | 'node-abi'
+  | 'requirements'
   | 'limits';
 export type BootCheckId = 'boot' | 'native-load' | 'prediction';
 export type CheckId = StaticCheckId | BootCheckId;

@@ -27,6 +27,7 @@ describe('verify', () => {
       ['platform', true],
       ['glibc', true],
       ['node-abi', true],
+      ['requirements', true],
       ['limits', true],
     ]);
   });

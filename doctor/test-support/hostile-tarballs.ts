@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { readTar, type TarEntryType } from '../../abi-gate/tar/index.js';
+import { withHostCheck } from './host-check.js';
 
 export type RawType = 'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'directory' | 'fifo';
 
@@ -236,6 +237,7 @@ export async function writeServerTarball(
 ): Promise<string> {
   await mkdir(`${dir}/${caseName}`, { recursive: true });
   const file = `${dir}/${caseName}/${TOP}.tar.gz`;
-  await writeFile(file, buildTarGz(mutate(await serverEntries())));
+  // The host check is generated last, from the mutated binaries: only the mutation can fail a check.
+  await writeFile(file, buildTarGz(withHostCheck(mutate(await serverEntries()), TOP)));
   return file;
 }

@@ -1,0 +1,29 @@
+/**
+ * The host check a test tarball needs to pass `requirements`: generated from the ELF files among
+ * its raw entries, as packager generates it, so a test fails only the check it is about.
+ */
+import { isScanned, scanBuffer, type ScanEntry } from '../../abi-gate/index.js';
+import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements } from '../../release/index.js';
+import type { RawEntry } from './hostile-tarballs.js';
+
+/** The generated script for `entries` (one top folder `top`), as the raw entry packager would write. */
+export function hostCheckEntry(entries: readonly RawEntry[], top: string, machine = 'x86_64'): RawEntry {
+  const prefix = `${top}/`;
+  const files = entries.filter((e) => (e.type ?? 'file') === 'file' && e.path.startsWith(prefix));
+  const scans: ScanEntry[] = [];
+  for (const file of files) {
+    const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content ?? Buffer.alloc(0);
+    const scan = content.length === 0 ? null : scanBuffer(content, file.path.slice(prefix.length));
+    if (scan !== null && isScanned(scan)) scans.push(scan);
+  }
+  const paths = new Set(entries.filter((e) => e.path.startsWith(prefix)).map((e) => e.path.slice(prefix.length).replace(/\/$/, '')));
+  const script = checkRequirementsScript(hostRequirements(scans, { has: (p) => paths.has(p) }, machine));
+  return { path: `${prefix}${CHECK_SCRIPT_PATH}`, mode: 0o755, content: script };
+}
+
+/** `entries` with the generated host check in place of any other (added when missing). */
+export function withHostCheck(entries: readonly RawEntry[], top: string): RawEntry[] {
+  const path = `${top}/${CHECK_SCRIPT_PATH}`;
+  const rest = entries.filter((e) => e.path !== path);
+  return [...rest, hostCheckEntry(rest, top)];
+}
