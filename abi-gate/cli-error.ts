@@ -1,9 +1,11 @@
 /**
  * How the three CLIs report an error: one stderr line (`<tool> <command>: <message> (<hint>)`,
  * then indented details, then the stack under DEBUG), and under `--json` one body on stdout that
- * CI reads. abi-gate's bundled start-up loads this file, so it imports nothing but the error type.
+ * CI reads. abi-gate's bundled start-up loads this file, so it imports nothing but the error type and
+ * the dependency-free terminal escaping.
  */
 import { isToolError } from './errors.js';
+import { visible } from './escape/terminal.js';
 
 /** The CLI's outside world; tests hand in string collectors and an env of their choosing. */
 export interface CliIo {
@@ -54,7 +56,8 @@ export function detailsOf(error: unknown): string[] {
 export function formatCliError(prefix: string, error: unknown, debug: boolean, details: readonly string[] = detailsOf(error)): CliErrorOutput {
   const known = isToolError(error);
   const message = error instanceof Error ? error.message : String(error);
-  const lines = [`${prefix}: ${known ? error.toLine() : `internal error: ${message}`}`, ...details.map((line) => `  ${line}`)];
+  // Messages name paths and entries from inputs: shown visibly, one line each (escape/terminal.ts).
+  const lines = [`${prefix}: ${visible(known ? error.toLine() : `internal error: ${message}`)}`, ...details.map((line) => `  ${visible(line)}`)];
   if (debug && error instanceof Error && error.stack !== undefined) lines.push(error.stack);
   return { lines, exitCode: known ? error.exitCode : 2 };
 }

@@ -20,11 +20,12 @@ const scanCommand = defineCommand({
   examples: [['$0 scan dist/server.tar.gz', 'table of all binaries in the tarball']],
   run: async (args, { io }) => {
     const report = await runScan(args.paths);
+    const { cxxfilt, demangleJson } = await import('./demangle.js');
     if (args.json) {
-      io.stdout(`${JSON.stringify({ files: report.files, summary: report.summary }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify(demangleJson({ files: report.files, summary: report.summary }, cxxfilt(io.env)), null, 2)}\n`);
     } else {
       const { formatScanTable } = await import('./report-human.js');
-      io.stdout(formatScanTable(report));
+      io.stdout(formatScanTable(report, { demangler: cxxfilt(io.env) }));
     }
     return report.files.some(isUnreadable) ? 2 : 0;
   },
@@ -47,11 +48,13 @@ const checkCommand = defineCommand({
     const report = await runScan(args.paths);
     const { checkFiles } = await import('./check.js');
     const result = checkFiles(report.files, policy, report.tree);
+    const { cxxfilt, demangleJson } = await import('./demangle.js');
+    const { checkHints, formatCheck } = await import('./report-human.js');
     if (args.json) {
-      io.stdout(`${JSON.stringify({ ...result, files: report.files, summary: report.summary }, null, 2)}\n`);
+      const body = { ...result, hints: checkHints(result), files: report.files, summary: report.summary };
+      io.stdout(`${JSON.stringify(demangleJson(body, cxxfilt(io.env)), null, 2)}\n`);
     } else {
-      const { formatCheck } = await import('./report-human.js');
-      io.stdout(formatCheck(result, report.files.length));
+      io.stdout(formatCheck(result, report.files.length, { demangler: cxxfilt(io.env) }));
     }
     if (report.files.some(isUnreadable)) return 2;
     return result.ok ? 0 : 1;

@@ -51,7 +51,33 @@ export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-libra
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
 
 // Output
-export { formatScanTable, formatCheck, summaryLine } from './report-human.js';
+export { formatScanTable, formatCheck, summaryLine, checkHints, DEFAULT_WIDTH, type HumanOptions } from './report-human.js';
+export {
+  cxxfilt,
+  noDemangler,
+  isMangled,
+  readable,
+  demangleText,
+  mangledTokens,
+  withDemangled,
+  culpritSymbols,
+  demangleJson,
+  type Demangled,
+  type Demangler,
+} from './demangle.js';
+export { fixHints, hintLines, FIX_HINTS, type FixHint, type FixHintId } from './hints.js';
+export {
+  visible,
+  visibleBytes,
+  shortenMiddle,
+  displayLength,
+  workflowMessage,
+  workflowProperty,
+  markdownText,
+  xmlAttribute,
+  xmlText,
+  type VisibleOptions,
+} from './escape/index.js';
 
 // The one tar reader (also importable alone from ./tar/index.js)
 export {

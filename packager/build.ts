@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import createDebug from 'debug';
-import { checkFiles, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
+import { checkFiles, fixHints, hintLines, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
 import { abiSummary, foreignReason, scanTree } from './binaries.js';
 import { BuildCheckError } from './check-error.js';
 import { extractTarball } from './extract.js';
@@ -212,7 +212,7 @@ function gate(entries: ScanEntry[], policy: Policy, tree: ServerTree): PolicyChe
     throw new BuildCheckError(
       'POLICY_VIOLATION',
       `policy ${policy.name} refuses ${files.size} file${files.size === 1 ? '' : 's'}: ${[...files].sort().join(', ')}`,
-      result.violations.map((v) => v.message),
+      [...result.violations.map((v) => v.message), ...hintLines(fixHints(result.violations.flatMap((v) => v.culprits)))],
       'rebuild those binaries for the policy (or pick another with --policy); nothing was written',
     );
   }

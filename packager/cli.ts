@@ -3,12 +3,14 @@
  * `runTool`), which parses, prints errors and decides the exit code with it
  * (0 built, 1 a check over the release failed, 2 usage or unreadable input).
  */
-import { defineCommand, runBin, runTool, ToolError, type CliIo, type ToolSpec } from '../abi-gate/index.js';
+import { cxxfilt, defineCommand, demangleText, mangledTokens, runBin, runTool, ToolError, type CliIo, type ToolSpec } from '../abi-gate/index.js';
+import { BuildCheckError } from './check-error.js';
+import { renderHuman, renderJson } from './report-human.js';
 import { build, type BuildResult } from './build.js';
 import type { BuildProgress } from './options.js';
-import { strippedTotal } from './tree.js';
 
 export type { CliIo } from '../abi-gate/index.js';
+export { renderHuman, renderJson } from './report-human.js';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -36,55 +38,13 @@ function progressBar(io: CliIo): { update(progress: BuildProgress): void; done()
   };
 }
 
-export function renderHuman(result: BuildResult): string {
-  const { manifest } = result;
-  const lines = [`built ${result.tarball} (${megabytes(manifest.tarball.size)}, sha256 ${manifest.tarball.sha256})`];
-  lines.push(`  manifest  ${result.manifestPath}`, `  sums      ${result.sumsPath}`);
-  const n = manifest.node;
-  lines.push(`  node      ${n.version} (NODE_MODULE_VERSION ${n.moduleVersion}, ${n.flavor}) from ${n.source}`);
-  const s = result.stripped;
-  lines.push(
-    `  stripped  ${strippedTotal(s)} macOS leftovers (._* ${s.appleDouble}, __MACOSX ${s.macosx}, .DS_Store ${s.dsStore}, xattr pax headers ${s.xattrHeaders})`,
-  );
-  for (const change of result.natives) lines.push(`  ${change.action.padEnd(9)} ${change.path} (from ${change.from})`);
-  for (const pruned of result.pruned) lines.push(`  pruned    ${pruned.path} (${pruned.reason})`);
-  if (result.commitSet) lines.push(`  commit    set in product.json to ${manifest.commit}`);
-  lines.push(`  launcher  bin/${manifest.name} (${result.launcher === 'server' ? "the server's own" : 'generated'})`);
-  const abi = manifest.abi;
-  const policy = abi.policy === 'none' ? 'no policy gate' : `policy ${abi.policy} passed`;
-  lines.push(`  abi       GLIBC ${abi.minGlibc ?? '-'}, GLIBCXX ${abi.minGlibcxx ?? '-'}, CXXABI ${abi.minCxxabi ?? '-'}; ${policy}`);
-  for (const [family, culprits] of Object.entries(abi.culprits)) {
-    for (const c of culprits.slice(0, 5)) lines.push(`            ${family}: ${c.symbol ?? '(version entry)'}@${c.version} from ${c.library} in ${c.path}`);
-    if (culprits.length > 5) lines.push(`            ${family}: ... ${culprits.length - 5} more in the manifest`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-export function renderJson(result: BuildResult): string {
-  const { manifest } = result;
-  return `${JSON.stringify(
-    {
-      ok: true,
-      tarball: result.tarball,
-      manifest: result.manifestPath,
-      sums: result.sumsPath,
-      sha256: manifest.tarball.sha256,
-      size: manifest.tarball.size,
-      name: manifest.name,
-      commit: manifest.commit,
-      arch: manifest.target.arch,
-      node: manifest.node,
-      abi: manifest.abi,
-      stripped: result.stripped,
-      natives: result.natives,
-      pruned: result.pruned,
-      commitSet: result.commitSet,
-      launcher: result.launcher,
-      warnings: result.policy?.warnings.map((w) => w.message) ?? [],
-    },
-    null,
-    2,
-  )}\n`;
+/** A refused build's details name C++ culprits: demangled (one c++filt call) before the shell prints them. */
+function readableCheckError(error: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!(error instanceof BuildCheckError)) return error;
+  const names = cxxfilt(env).demangle(mangledTokens(error.details));
+  if (names.size === 0) return error;
+  const details = error.details.map((line) => demangleText(line, names));
+  return new BuildCheckError(error.code, error.message, details, error.hint ?? '');
 }
 
 const buildCommand = defineCommand({
@@ -133,10 +93,12 @@ const buildCommand = defineCommand({
         env: io.env,
         onProgress: (progress) => bar?.update(progress),
       });
+    } catch (error) {
+      throw readableCheckError(error, io.env);
     } finally {
       bar?.done();
     }
-    io.stdout(args.json ? renderJson(result) : renderHuman(result));
+    io.stdout(args.json ? renderJson(result, io.env) : renderHuman(result, io.env));
     return 0;
   },
 });

@@ -1,4 +1,4 @@
-import { checkFiles, isScanned } from '../../abi-gate/index.js';
+import { checkFiles, fixHints, hintLines, isScanned } from '../../abi-gate/index.js';
 import type { ScannedFile, TreeIndex, Violation } from '../../abi-gate/types.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, TarballFacts } from '../verify-types.js';
@@ -25,6 +25,8 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
   const files = elfFiles(facts);
   const result = checkFiles(files, policy, treeOf(facts));
   const details = result.violations.map((v) => v.message);
+  // Fix hints for common culprits (abi-gate/hints.ts) follow the violations they explain.
+  if (details.length > 0) details.push(...hintLines(fixHints(result.violations.flatMap((v) => v.culprits))));
   const verdict =
     details.length === 0
       ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))

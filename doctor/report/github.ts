@@ -1,38 +1,26 @@
 import { appendFile } from 'node:fs/promises';
-import { ToolError } from '../../abi-gate/errors.js';
+import { markdownText, ToolError, workflowMessage, workflowProperty } from '../../abi-gate/index.js';
 import type { VerifyReport } from '../report-types.js';
 import { checkMark, summarise } from './human.js';
 
-/** Workflow-command data: `%`, CR and LF are escaped (actions/toolkit core/src/command.ts). */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** Property values additionally escape `:` and `,`, which delimit properties. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
+/** Annotations carry the message and at most this many detail lines (the log has them all). */
+const MAX_ANNOTATION_DETAILS = 50;
 
 /** One `::error` line per failed check and per unreadable tarball. */
 export function renderAnnotations(report: VerifyReport): string[] {
   const lines: string[] = [];
   for (const tarball of report.tarballs) {
+    const file = workflowProperty(tarball.file);
     if (tarball.error !== undefined) {
-      lines.push(`::error file=${escapeProperty(tarball.file)},title=${escapeProperty('doctor: unreadable')}::${escapeData(tarball.error)}`);
+      lines.push(`::error file=${file},title=${workflowProperty('doctor: unreadable')}::${workflowMessage([tarball.error])}`);
     }
     for (const check of tarball.checks) {
       if (check.ok !== false) continue;
-      const message = [check.message, ...(check.details ?? []).slice(0, 50)].join('\n');
-      lines.push(
-        `::error file=${escapeProperty(tarball.file)},title=${escapeProperty(`doctor ${check.id}`)}::${escapeData(message)}`,
-      );
+      const message = workflowMessage([check.message, ...(check.details ?? []).slice(0, MAX_ANNOTATION_DETAILS)]);
+      lines.push(`::error file=${file},title=${workflowProperty(`doctor ${check.id}`)}::${message}`);
     }
   }
   return lines;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** The markdown table appended to `$GITHUB_STEP_SUMMARY`. */
@@ -41,13 +29,14 @@ export function renderStepSummary(report: VerifyReport, title = 'doctor verify')
   const head = bad === 0 ? `✓ all ${report.tarballs.length} passed` : `✗ ${bad} of ${report.tarballs.length} failed`;
   const rows = ['| tarball | check | result | message |', '|---|---|---|---|'];
   for (const tarball of report.tarballs) {
-    if (tarball.error !== undefined) rows.push(`| ${cell(tarball.file)} | read | ✗ | ${cell(tarball.error)} |`);
+    const file = markdownText(tarball.file);
+    if (tarball.error !== undefined) rows.push(`| ${file} | read | ✗ | ${markdownText(tarball.error)} |`);
     for (const check of tarball.checks) {
-      rows.push(`| ${cell(tarball.file)} | ${check.id} | ${checkMark(check)} | ${cell(check.message)} |`);
+      rows.push(`| ${file} | ${check.id} | ${checkMark(check)} | ${markdownText(check.message)} |`);
     }
   }
-  const summaries = report.tarballs.map((t) => `- \`${cell(t.file)}\`: ${summarise(t)}`);
-  return [`### ${title}: ${head}`, '', ...summaries, '', ...rows, ''].join('\n') + '\n';
+  const summaries = report.tarballs.map((t) => `- ${markdownText(t.file)}: ${summarise(t)}`);
+  return [`### ${markdownText(title)}: ${head}`, '', ...summaries, '', ...rows, ''].join('\n') + '\n';
 }
 
 export interface GithubOutput {

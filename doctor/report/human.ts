@@ -1,8 +1,11 @@
+import { cxxfilt, demangleText, mangledTokens, visible, type Demangled, type Demangler } from '../../abi-gate/index.js';
 import type { CheckResult, TarballReport, VerifyReport } from '../report-types.js';
 
 export interface HumanOptions {
   /** Print the detail lines of passing and skipped checks too, not only of failures. */
   verbose?: boolean;
+  /** Makes C++ culprits in messages readable; default: the c++filt on PATH, one call per report. */
+  demangler?: Demangler;
 }
 
 const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
@@ -15,15 +18,16 @@ export function checkMark(check: CheckResult): string {
 /** Details can be long (thousands of `._*` entries): show a head and say how many were left. */
 const MAX_DETAIL_LINES = 20;
 
-function renderTarball(tarball: TarballReport, options: HumanOptions): string[] {
-  const lines = [tarball.file];
-  if (tarball.error !== undefined) lines.push(`  ${MARK.fail} ${tarball.error}`);
+function renderTarball(tarball: TarballReport, options: HumanOptions, names: Demangled): string[] {
+  const show = (text: string): string => visible(demangleText(text, names));
+  const lines = [visible(tarball.file)];
+  if (tarball.error !== undefined) lines.push(`  ${MARK.fail} ${visible(tarball.error)}`);
   const width = Math.max(0, ...tarball.checks.map((c) => c.id.length));
   for (const check of tarball.checks) {
-    lines.push(`  ${checkMark(check)} ${check.id.padEnd(width)}  ${oneLine(check.message)}`);
+    lines.push(`  ${checkMark(check)} ${check.id.padEnd(width)}  ${show(check.message)}`);
     const details = check.details ?? [];
     if (details.length > 0 && (check.ok === false || options.verbose === true)) {
-      for (const detail of details.slice(0, MAX_DETAIL_LINES)) lines.push(`      ${oneLine(detail)}`);
+      for (const detail of details.slice(0, MAX_DETAIL_LINES)) lines.push(`      ${show(detail)}`);
       if (details.length > MAX_DETAIL_LINES) {
         lines.push(`      ... and ${details.length - MAX_DETAIL_LINES} more (--json lists all)`);
       }
@@ -41,14 +45,10 @@ export function summarise(tarball: TarballReport): string {
   return `${verdict}: ${passed} passed, ${failed} failed, ${skipped} skipped`;
 }
 
-/** Entry names in hostile tarballs may hold newlines or escapes: keep one line per line. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 export function renderHuman(report: VerifyReport, options: HumanOptions = {}): string {
-  const blocks = report.tarballs.map((t) => renderTarball(t, options).join('\n'));
+  const texts = report.tarballs.flatMap((t) => t.checks.flatMap((c) => [c.message, ...(c.details ?? [])]));
+  const names = (options.demangler ?? cxxfilt()).demangle(mangledTokens(texts));
+  const blocks = report.tarballs.map((t) => renderTarball(t, options, names).join('\n'));
   const bad = report.tarballs.filter((t) => !t.ok).length;
   const total = report.tarballs.length;
   const tail =

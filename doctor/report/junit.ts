@@ -1,34 +1,15 @@
+import { xmlAttribute, xmlText } from '../../abi-gate/index.js';
 import type { CheckResult, TarballReport, VerifyReport } from '../report-types.js';
 import { writeFileAtomic } from './atomic-write.js';
 
-/**
- * XML 1.0 forbids most control characters even when escaped; entry names of hostile tarballs
- * carry them, so they are replaced by a visible `\xNN` rather than making the file unparsable.
- */
-export function escapeXml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // Attribute values are normalised (a raw newline reads back as a space); references survive.
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\t/g, '&#9;');
-}
-
 function testcase(suite: string, check: CheckResult): string {
-  const open = `    <testcase classname="${escapeXml(suite)}" name="${escapeXml(check.id)}"`;
-  const body = [check.message, ...(check.details ?? [])].join('\n');
+  const open = `    <testcase classname="${xmlAttribute(suite)}" name="${xmlAttribute(check.id)}"`;
+  const body = [check.message, ...(check.details ?? [])];
   if (check.ok === true) return `${open}/>`;
-  if (check.ok === null) return `${open}>\n      <skipped message="${escapeXml(check.message)}"/>\n    </testcase>`;
+  if (check.ok === null) return `${open}>\n      <skipped message="${xmlAttribute(check.message)}"/>\n    </testcase>`;
   return (
-    `${open}>\n      <failure message="${escapeXml(check.message)}" type="${escapeXml(check.id)}">` +
-    `${escapeXml(body)}</failure>\n    </testcase>`
+    `${open}>\n      <failure message="${xmlAttribute(check.message)}" type="${xmlAttribute(check.id)}">` +
+    `${xmlText(body)}</failure>\n    </testcase>`
   );
 }
 
@@ -40,12 +21,12 @@ function testsuite(tarball: TarballReport): string {
   const cases = tarball.checks.map((c) => testcase(tarball.file, c));
   if (tarball.error !== undefined) {
     cases.unshift(
-      `    <testcase classname="${escapeXml(tarball.file)}" name="read">\n` +
-        `      <error message="${escapeXml(tarball.error)}" type="unreadable"/>\n    </testcase>`,
+      `    <testcase classname="${xmlAttribute(tarball.file)}" name="read">\n` +
+        `      <error message="${xmlAttribute(tarball.error)}" type="unreadable"/>\n    </testcase>`,
     );
   }
   return (
-    `  <testsuite name="${escapeXml(tarball.file)}" tests="${tests}" failures="${failures}" ` +
+    `  <testsuite name="${xmlAttribute(tarball.file)}" tests="${tests}" failures="${failures}" ` +
     `errors="${errors}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`
   );
 }
@@ -64,7 +45,7 @@ export function renderJunit(report: VerifyReport, name = 'doctor verify'): strin
   }
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n` +
+    `<testsuites name="${xmlAttribute(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n` +
     report.tarballs.map(testsuite).join('\n') +
     `\n</testsuites>\n`
   );

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../report-types.js';
-import { emitGithub, escapeData, escapeProperty, renderAnnotations, renderHuman, renderJson, renderJunit, writeJunit } from './index.js';
+import { noDemangler } from '../../abi-gate/index.js';
+import { emitGithub, renderAnnotations, renderHuman, renderJson, renderJunit, renderStepSummary, writeJunit } from './index.js';
 
 const hostileName = 'evil/a&b<c>"d\'\u0001\ne%:,|.tar.gz';
 
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 describe('human', () => {
   it('prints one line per check with its mark, and a summary per tarball', () => {
-    const text = renderHuman(report);
+    const text = renderHuman(report, { demangler: noDemangler });
     expect(text).toContain('✓ integrity');
     expect(text).toContain('– glibc');
     expect(text).toContain('✗ paths');
@@ -90,7 +91,7 @@ print(json.dumps(out))`;
     };
     expect(parsed.root).toBe('testsuites');
     expect(parsed.attrs).toMatchObject({ tests: '5', failures: '1', skipped: '1', errors: '1' });
-    expect(parsed.suites.map((s) => s.name)).toEqual(['dist/good.tar.gz', "evil/a&b<c>\"d'\\x01\ne%:,|.tar.gz", 'dist/missing.tar.gz']);
+    expect(parsed.suites.map((s) => s.name)).toEqual(['dist/good.tar.gz', "evil/a&b<c>\"d'\\x01\\ne%:,|.tar.gz", 'dist/missing.tar.gz']);
     expect(parsed.suites[0]?.cases).toEqual([
       { name: 'integrity', failure: null, failureText: null, skipped: false, error: false },
       { name: 'glibc', failure: null, failureText: null, skipped: true, error: false },
@@ -110,15 +111,12 @@ print(json.dumps(out))`;
 });
 
 describe('github', () => {
-  it('escapes workflow-command data and properties', () => {
-    expect(escapeData('100%\r\nx')).toBe('100%25%0D%0Ax');
-    expect(escapeProperty('a:b,c%')).toBe('a%3Ab%2Cc%25');
-  });
-
   it('emits one ::error per failed check and unreadable tarball', () => {
     const lines = renderAnnotations(report);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^::error file=evil\/a&b<c>"d'\u0001%0Ae%25%3A%2C\|\.tar\.gz,title=doctor paths::1 unsafe entries: 100%25 bad%0D%0Areally%0A\/etc\/passwd/);
+    expect(lines[0]?.startsWith(
+      `::error file=evil/a&b<c>"d'\\x01\\ne%25%3A%2C|.tar.gz,title=doctor paths::1 unsafe entries: 100%25 bad\\r\\nreally%0A/etc/passwd`,
+    )).toBe(true);
     for (const line of lines) expect(line).not.toMatch(/[\r\n]/);
     expect(lines[1]).toMatch(/^::error file=dist\/missing\.tar\.gz,title=doctor%3A unreadable::/);
   });
@@ -133,6 +131,66 @@ describe('github', () => {
     expect(text).toContain('| tarball | check | result | message |');
     expect(text).toContain('| dist/good.tar.gz | glibc | – | policy none: the glibc gate is off |');
     expect(text).toContain('\\|.tar.gz | paths | ✗ |');
+    expect(text).toContain('evil/a&amp;b&lt;c&gt;"d\'\\\\x01\\\\ne%:,\\|.tar.gz');
     expect(written).toHaveLength(2);
+  });
+});
+
+/** Every kind of name an attacker controls, in every place a renderer puts input text. */
+const HOSTILE = ['nl\nsplit', 'esc\u001b[2J\u001b]0;pwned\u0007', 'pct%0A::warning::x', 'nul\u0000', 'nel\u0085', 'bidi\u202e', 'lone\ud800', 'cdata]]>', 'pipe|`code`<b>'];
+const hostileReport: VerifyReport = {
+  ok: false,
+  tarballs: HOSTILE.map((name) => ({
+    file: `${name}.tar.gz`,
+    ok: false,
+    error: `${name}: unreadable`,
+    checks: [
+      { id: 'paths', ok: false, message: `entry ${name} escapes`, details: [`${name} -> ../${name}`, `log: ${name}`] },
+      { id: 'glibc', ok: null, message: `skipped ${name}` },
+    ],
+  })),
+};
+// eslint-disable-next-line no-control-regex
+const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]|[\ud800-\udbff](?![\udc00-\udfff])/;
+
+describe('hostile names in every destination', () => {
+  it('human: one line per item, nothing a terminal acts on', () => {
+    const text = renderHuman(hostileReport, { demangler: noDemangler });
+    expect(text).not.toMatch(ACTIVE);
+    // 9 tarballs x (name, error, 2 checks, 2 details, summary), a blank line after each, the tail, the final newline.
+    expect(text.split('\n')).toHaveLength(HOSTILE.length * 7 + HOSTILE.length + 2);
+    expect(text).toContain('nl\\nsplit -> ../nl\\nsplit');
+  });
+
+  it('annotations: one command per failure, no line break, no control character', () => {
+    const lines = renderAnnotations(hostileReport);
+    expect(lines).toHaveLength(HOSTILE.length * 2);
+    for (const line of lines) {
+      expect(line).not.toMatch(/[\r\n]/);
+      expect(line).not.toMatch(ACTIVE);
+      expect(line).toMatch(/^::error file=[^:,]*,title=[^:,]*::/);
+    }
+  });
+
+  it('step summary: every table row keeps its four cells', () => {
+    const text = renderStepSummary(hostileReport);
+    expect(text).not.toMatch(ACTIVE);
+    const rows = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| tarball'));
+    expect(rows).toHaveLength(HOSTILE.length * 3);
+    for (const row of rows) expect(row.split(/(?<!\\)\|/)).toHaveLength(6);
+    expect(text).not.toMatch(/<b>|(?<!\\)`/);
+  });
+
+  it('JUnit: python3 parses it and reads back each name, visibly', () => {
+    const run = spawnSync('python3', ['-c', 'import sys, json, xml.etree.ElementTree as ET\nr = ET.fromstring(sys.stdin.buffer.read())\nprint(json.dumps([s.get("name") for s in r]))'], {
+      input: renderJunit(hostileReport),
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    const names = JSON.parse(run.stdout) as string[];
+    expect(names).toHaveLength(HOSTILE.length);
+    for (const name of names) expect(name).not.toMatch(ACTIVE);
+    expect(names[0]).toBe('nl\\nsplit.tar.gz');
+    expect(names[7]).toBe('cdata]]>.tar.gz');
   });
 });
