@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Docker and tarball tests are heavy on a 2-core machine: keep file parallelism modest.
     maxWorkers: 2,
+    // The skips reporter closes every run with what did not run and why (README "Development").
+    reporters: ['default', './ci/skips-reporter.ts'],
   },
 });

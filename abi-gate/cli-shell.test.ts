@@ -22,7 +22,7 @@ const TOY: ToolSpec = {
           .option('plate', { type: 'string', demandOption: true }),
       run: async (args, context) => {
         seen.push({ args, signal: context.signal, prefix: context.prefix });
-        if (args.food.includes('poison')) throw new ToolError('POISON', 'poison is not food', { hint: 'eat bread', exitCode: 1 });
+        if (args.food.includes('poison')) throw new ToolError('POLICY_VIOLATION', 'poison is not food', { hint: 'eat bread', exitCode: 1 });
         if (args.food.includes('bug')) throw new TypeError('x is undefined');
         context.io.stdout(`ate ${args.food.join(' and ')} with a ${args.spoon} spoon\n`);
         return 0;
@@ -94,7 +94,7 @@ describe('the CLI shell', () => {
     const json = await toy(['eat', 'poison', '--plate', 'p', '--json']);
     expect(json.code).toBe(1);
     expect(json.stderr).toBe('toy eat: poison is not food (eat bread)\n');
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: { code: 'POISON', message: 'poison is not food', hint: 'eat bread', exitCode: 1, details: [] } });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: { code: 'POLICY_VIOLATION', message: 'poison is not food', hint: 'eat bread', exitCode: 1, details: [] } });
     const usage = await toy(['eat', '--json', '--plate', 'p']);
     expect(JSON.parse(usage.stdout)).toEqual({
       ok: false,

@@ -21,7 +21,16 @@ export type {
   Violation,
   ViolationKind,
 } from './types.js';
-export { ToolError, MalformedElfError, isToolError, type ExitCode, type ToolErrorOptions } from './errors.js';
+export {
+  ToolError,
+  MalformedElfError,
+  TOOL_ERROR_CODES,
+  hasCode,
+  isToolError,
+  type ExitCode,
+  type ToolErrorCode,
+  type ToolErrorOptions,
+} from './errors.js';
 
 // Reading one binary
 export { FileSource, BufferSource, ChunkSource } from './elf/byte-source.js';
@@ -39,7 +48,9 @@ export {
 } from './requirements.js';
 
 // Walking files, folders and tarballs
+export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, type ArchivePath } from './top-folder.js';
 export { scanPaths, type ScanOptions } from './scan.js';
+export { TarBinaryCollector, type ChunkObserver, type CollectHooks, type CollectOptions } from './scan-stream.js';
 export { compareKernel, highestKernel } from './elf/abi-tag.js';
 export { ScanTree, isLocating, type LocatingTreeIndex, type TreeLocation } from './scan-tree.js';
 
@@ -49,6 +60,9 @@ export { checkFiles, isScanned } from './check.js';
 export { familyMaxima, type FamilyMaximum } from './family-maxima.js';
 export { resolveNeeded, searchDirs, type SearchPathOwner } from './resolve-library.js';
 export { predictLoad, type LoadPrediction, type Runtime } from './predict.js';
+
+// The CLI, for callers that run it in-process (tests, scripts)
+export { ABI_GATE, main as runCli } from './cli.js';
 
 // Output
 export { formatScanTable, formatCheck, summaryLine, checkHints, DEFAULT_WIDTH, type HumanOptions } from './report-human.js';

@@ -156,7 +156,7 @@ describe('facts the fixtures were built for', () => {
     expect(e.culprits).toEqual([{ symbol: null, version: 'GLIBC_ABI_DT_RELR', library: 'libc.so.6' }]);
   });
 
-  it.skipIf(!existsSync(join(ELF_FIXTURES, 'weak-glibc-2.26.so')))('a weak entry is reported and never gates', () => {
+  it.skipIf(!existsSync(join(ELF_FIXTURES, 'weak-glibc-2.26.so')))('a weak entry is reported and never gates (skipped when fixtures/elf/weak-glibc-2.26.so is missing: fixtures/elf/build.sh)', () => {
     const e = scan('weak-glibc-2.26.so');
     expect(e.versionNeeds.filter((n) => n.weak).map((n) => n.version)).toEqual(['GLIBC_2.26']);
     expect(e.requires.GLIBC).toBe('2.2.5');

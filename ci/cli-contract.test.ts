@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABI_GATE } from '../abi-gate/cli.js';
-import { runTool, type CliIo, type ToolSpec } from '../abi-gate/index.js';
-import { DOCTOR } from '../doctor/cli.js';
-import { PACKAGER } from '../packager/cli.js';
+import { ABI_GATE, runTool, type CliIo, type ToolSpec } from '../abi-gate/index.js';
+import { DOCTOR } from '../doctor/index.js';
+import { PACKAGER } from '../packager/index.js';
 
 // What every one of the three CLIs promises a user, checked on all of them at once, so that a
 // command added later gets the same help, version, errors and --json error body.

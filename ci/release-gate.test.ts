@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { main as abiGateCli } from '../abi-gate/cli.js';
-import { runCli as doctorCli } from '../doctor/cli.js';
-import { runCli as packagerCli } from '../packager/cli.js';
-import { SUMS_FILE } from '../packager/publish.js';
+import { runCli as abiGateCli } from '../abi-gate/index.js';
+import { runCli as doctorCli } from '../doctor/index.js';
+import { runCli as packagerCli, SUMS_FILE } from '../packager/index.js';
 
 // The workflow users copy must only call what exists: our bins, their subcommands and flags (read
 // from each CLI's own --help), the image folder it builds, and files the tools really write.

@@ -3,7 +3,7 @@
  * the boot options, checked once, and the boot checks as report entries. Prints nothing.
  */
 import type { Argv } from 'yargs';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 // Type-only: the Docker code (dockerode and its protobuf/grpc tree, ~0.3 s of start-up) loads
 // when a boot or gc runs, not for every `doctor verify`.
 import type { BootOptions, BootResult } from './boot/boot.js';

@@ -8,10 +8,10 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { checkFiles, isScanned } from '../abi-gate/check.js';
-import { loadPolicy } from '../abi-gate/policy.js';
-import { scanFile } from '../abi-gate/scan-file.js';
-import { build } from '../packager/build.js';
+import { checkFiles, isScanned } from '../abi-gate/index.js';
+import { loadPolicy } from '../abi-gate/index.js';
+import { scanFile } from '../abi-gate/index.js';
+import { build } from '../packager/index.js';
 import { addBootChecks } from './boot-cli.js';
 import { probeEngine } from './boot/engine.js';
 import { ensureImage, imageExists, packageRoot, testImageTag } from './boot/image.js';

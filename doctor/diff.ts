@@ -2,16 +2,12 @@
  * `doctor diff <old> <new>`: what changed between two releases, read from manifests or computed
  * by the same streaming pass verify uses. Informational: only unreadable input is an error.
  */
-import { readFile } from 'node:fs/promises';
-import { compareVersions, familyMaxima } from '../abi-gate/index.js';
-import { ToolError } from '../abi-gate/errors.js';
-import { validateManifest } from '../packager/manifest.js';
-import type { Manifest } from '../packager/manifest-types.js';
-import { nodeModuleVersion } from './verify-node.js';
+import { familyMaxima, hasCode, ToolError } from '../abi-gate/index.js';
+import { compareVersions, dropTopFolder, loadManifest, nodeModuleVersion, productCommit, type Manifest } from '../release/index.js';
 import { elfFiles } from './checks/glibc.js';
 import { indexByRelative } from './checks/tree.js';
 import { DEFAULT_LIMITS } from './verify-types.js';
-import { readTarballFacts, UnreadableTarball } from './verify-stream.js';
+import { readTarballFacts } from './verify-stream.js';
 
 export const DIFF_FAMILIES = ['GLIBC', 'GLIBCXX', 'CXXABI'] as const;
 export type DiffFamily = (typeof DIFF_FAMILIES)[number];
@@ -107,7 +103,7 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
   try {
     facts = await readTarballFacts(source, DEFAULT_LIMITS);
   } catch (error) {
-    if (error instanceof UnreadableTarball) throw new ToolError('DIFF_UNREADABLE', error.message, { exitCode: 2 });
+    if (hasCode(error, 'TARBALL_UNREADABLE')) throw new ToolError('DIFF_UNREADABLE', error.message, { exitCode: 2 });
     throw error;
   }
   if (!facts.complete || !facts.integrity.ok) {
@@ -122,21 +118,14 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
   const culprits = emptyCulprits();
   for (const family of DIFF_FAMILIES) {
     min[family] = maxima[family]?.version ?? null;
-    culprits[family] = (maxima[family]?.culprits ?? []).map((c) => ({ path: c.path.replace(/^(\.\/)?[^/]+\//, ''), symbol: c.symbol }));
+    culprits[family] = (maxima[family]?.culprits ?? []).map((c) => ({ path: dropTopFolder(c.path) ?? c.path, symbol: c.symbol }));
   }
   const files = new Map<string, ReleaseFile>();
   for (const [path, entry] of indexByRelative(facts)) files.set(path, { type: entry.kind, size: entry.size, sha256: entry.sha256 });
-  let commit: string | null = null;
-  try {
-    const product = JSON.parse(facts.productJson ?? 'null') as { commit?: unknown } | null;
-    commit = typeof product?.commit === 'string' ? product.commit : null;
-  } catch {
-    commit = null;
-  }
   return {
     source,
     from: 'tarball',
-    commit,
+    commit: productCommit(facts.productJson).commit,
     node: facts.nodeVersion === null ? null : { version: facts.nodeVersion, moduleVersion: nodeModuleVersion(facts.nodeVersion) },
     min,
     culprits,
@@ -147,17 +136,12 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
 /** A `.json` is read as a manifest; anything else as a tarball. */
 export async function loadRelease(source: string): Promise<ReleaseSummary> {
   if (!source.endsWith('.json')) return summaryFromTarball(source);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(source, 'utf8'));
-  } catch (error) {
-    throw new ToolError('DIFF_UNREADABLE', `${source}: cannot read the manifest (${(error as Error).message})`, { exitCode: 2 });
+  const load = await loadManifest(source);
+  if (load.state === 'missing') throw new ToolError('DIFF_UNREADABLE', `${source}: cannot read the manifest (no such file)`, { exitCode: 2 });
+  if (load.state === 'invalid') {
+    throw new ToolError('DIFF_UNREADABLE', `${source}: not a valid manifest: ${load.errors[0] ?? 'schema error'}`, { exitCode: 2 });
   }
-  const result = validateManifest(raw);
-  if (!result.ok) {
-    throw new ToolError('DIFF_UNREADABLE', `${source}: not a valid manifest: ${result.errors[0] ?? 'schema error'}`, { exitCode: 2 });
-  }
-  return summaryFromManifest(source, result.manifest);
+  return summaryFromManifest(source, load.manifest);
 }
 
 function changeOf(old: string | null, next: string | null): AbiChange {

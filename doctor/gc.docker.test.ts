@@ -11,7 +11,6 @@ import { gc } from './gc.js';
 const gate = await dockerGate();
 
 describe.skipIf(!gate.run)(suiteName('doctor gc', gate), () => {
-  if (!gate.run) return;
   const { docker, image, node } = gate;
   // Every gc here is limited to this file's containers: other runs share the engine, and a test
   // of gc must not sweep them (that is the bug it guards against).

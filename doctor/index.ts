@@ -1,8 +1,9 @@
 /** doctor's public API: verify, diff and the report writers. */
 export { verify, verifyTarball, resolveVerifyOptions, exitCodeOf, mapLimited, type ResolvedVerifyOptions } from './verify.js';
-export { readTarballFacts, UnreadableTarball } from './verify-stream.js';
+export { readTarballFacts } from './verify-stream.js';
 export { runChecks, STATIC_CHECKS } from './checks/index.js';
-export { loadManifest, sidecarManifestPath } from './manifest-load.js';
+// The manifest reader is the release module's; re-exported for users of doctor's API.
+export { loadManifest, sidecarManifestPath } from '../release/index.js';
 export { diff, diffReleases, loadRelease, summaryFromManifest, glibcRose, type DiffReport, type AbiDiff, type ReleaseSummary } from './diff.js';
 export { renderDiffHuman } from './diff-render.js';
 export { renderHuman, renderJson, renderJunit, writeJunit, emitGithub, renderAnnotations, renderStepSummary } from './report/index.js';

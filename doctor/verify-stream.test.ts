@@ -3,9 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanFile } from '../abi-gate/scan-file.js';
-import { buildNodeLikeElves } from '../abi-gate/test-support/node-like-elf.js';
-import type { ScanEntry } from '../abi-gate/types.js';
+import { scanFile } from '../abi-gate/index.js';
+import { buildNodeLikeElves } from '../abi-gate/test-support/index.js';
+import type { ScanEntry } from '../abi-gate/index.js';
 import { DEFAULT_LIMITS } from './verify-types.js';
 import { readTarballFacts } from './verify-stream.js';
 

@@ -2,10 +2,10 @@
  * What one streaming pass learns about a tarball. Checks are pure functions over these facts, so
  * each can be tested on its own and the pass stays the one place that reads bytes.
  */
-import type { BinaryFormat, Policy, ScanEntry } from '../abi-gate/types.js';
-import type { Manifest, TargetArch } from '../packager/manifest-types.js';
+import type { BinaryFormat, Policy, ScanEntry } from '../abi-gate/index.js';
+import type { EntryKind, ManifestLoad, TargetArch } from '../release/index.js';
 
-export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'chardev' | 'blockdev' | 'fifo' | 'other';
+export type { EntryKind, ManifestLoad };
 
 export interface EntryFact {
   /** Path as stored in the archive (a pax `path` record wins), unmodified. */
@@ -75,11 +75,6 @@ export interface TarballFacts {
   /** Version read from the bytes of `<top>/node` (e.g. `20.18.2`), null when absent or unknown. */
   nodeVersion: string | null;
 }
-
-export type ManifestLoad =
-  | { state: 'ok'; file: string; manifest: Manifest }
-  | { state: 'missing'; file: string }
-  | { state: 'invalid'; file: string; errors: string[]; raw: unknown };
 
 export interface VerifyOptions {
   /** Explicit manifest; default the sidecar `<tarball minus .tar.gz>.manifest.json`. */

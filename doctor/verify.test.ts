@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import { buildGoodTarball } from './test-support/good-tarball.js';
 import { writeServerTarball, TOP } from './test-support/hostile-tarballs.js';
 import { useTempDir } from './test-support/run.js';

@@ -1,16 +1,20 @@
 import { basename } from 'node:path';
 import createDebug from 'debug';
-import { loadPolicy } from '../abi-gate/index.js';
-import { ToolError } from '../abi-gate/errors.js';
-import type { Policy } from '../abi-gate/types.js';
-import type { TargetArch } from '../packager/manifest-types.js';
-import { nodeModuleVersion } from './verify-node.js';
+import { hasCode, loadPolicy, ToolError, type Policy } from '../abi-gate/index.js';
+import {
+  archOfMachine,
+  dropTopFolder,
+  loadManifest,
+  nodeModuleVersion,
+  parseTarballName,
+  sidecarManifestPath,
+  type ManifestLoad,
+  type TargetArch,
+} from '../release/index.js';
 import { runChecks } from './checks/index.js';
-import { parseTarballName } from './checks/target.js';
-import { loadManifest, sidecarManifestPath } from './manifest-load.js';
 import type { TarballReport, VerifyReport } from './report-types.js';
-import { DEFAULT_LIMITS, type CheckContext, type Limits, type ManifestLoad, type TarballFacts, type VerifyOptions } from './verify-types.js';
-import { readTarballFacts, UnreadableTarball } from './verify-stream.js';
+import { DEFAULT_LIMITS, type CheckContext, type Limits, type TarballFacts, type VerifyOptions } from './verify-types.js';
+import { readTarballFacts } from './verify-stream.js';
 
 const debug = createDebug('remote-ai:doctor:verify');
 
@@ -46,8 +50,8 @@ function targetOf(facts: TarballFacts, manifest: ManifestLoad): { arch: TargetAr
   if (manifest.state === 'ok') return { arch: manifest.manifest.target.arch, source: 'target from the manifest' };
   const fromName = parseTarballName(basename(facts.file)).arch;
   if (fromName !== null) return { arch: fromName, source: 'target from the file name' };
-  const node = [...facts.binaries.values()].find((b) => /^(\.\/)?[^/]+\/node$/.test(b.path));
-  if (node?.machine === 'aarch64') return { arch: 'arm64', source: 'target from the bundled node' };
+  const node = [...facts.binaries.values()].find((b) => dropTopFolder(b.path) === 'node');
+  if (archOfMachine(node?.machine) === 'arm64') return { arch: 'arm64', source: 'target from the bundled node' };
   return { arch: 'x64', source: 'default target x64' };
 }
 
@@ -61,7 +65,7 @@ export async function verifyTarball(file: string, resolved: ResolvedVerifyOption
   try {
     facts = await readTarballFacts(file, resolved.limits);
   } catch (error) {
-    if (error instanceof UnreadableTarball) return { file, ok: false, checks: [], error: error.message };
+    if (hasCode(error, 'TARBALL_UNREADABLE')) return { file, ok: false, checks: [], error: error.message };
     throw error;
   }
   const manifest = await manifestLoad;

@@ -3,10 +3,8 @@
  * ways: foreign binaries (other OS, other arch, musl), the policy gate, and the manifest's `abi`.
  */
 import { familyMaxima, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
-import type { ManifestCulprit, TargetArch } from './manifest-types.js';
+import { machineOf, type ManifestCulprit, type TargetArch } from '../release/index.js';
 import type { ServerTree } from './tree.js';
-
-const TARGET_MACHINE: Readonly<Record<TargetArch, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 /** Scans every file of the tree; entries carry tree-relative paths. */
 export function scanTree(tree: ServerTree): ScanEntry[] {
@@ -24,7 +22,7 @@ export function foreignReason(entry: ScanEntry, arch: TargetArch): string | null
   if (entry.format === 'macho') return `Mach-O ${machine} (macOS)`;
   if (entry.format === 'pe') return `PE ${machine} (Windows)`;
   if (entry.format !== 'elf' || !isScanned(entry)) return null;
-  if (machine !== TARGET_MACHINE[arch]) return `ELF ${machine}, not ${TARGET_MACHINE[arch]}`;
+  if (machine !== machineOf(arch)) return `ELF ${machine}, not ${machineOf(arch)}`;
   if (entry.libc === 'musl') return 'ELF linked against musl, not glibc';
   return null;
 }

@@ -1,12 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ToolError } from '../abi-gate/errors.js';
-import { readTar } from '../abi-gate/tar/read-tar.js';
+import { ToolError } from '../abi-gate/index.js';
+import { readTar } from '../abi-gate/index.js';
 import { build, type BuildResult } from './build.js';
-import { BuildCheckError } from './check-error.js';
-import { validateManifest } from './manifest.js';
+import { validateManifest } from '../release/index.js';
 import type { BuildOptions } from './options.js';
 import {
   cleanTempDirs,
@@ -249,14 +248,14 @@ describe('checks that stop the build', () => {
     const out = await tempDir();
     await writeFile(join(out, 'keep.txt'), 'x');
     const error = await expectError(build(options(out, { pruneForeign: false })), 'FOREIGN_BINARIES', 1);
-    expect(error).toBeInstanceOf(BuildCheckError);
-    expect((error as BuildCheckError).details).toEqual(FOREIGN.map((p) => expect.stringContaining(p)));
+    expect(error).toBeInstanceOf(ToolError);
+    expect((error as ToolError).details).toEqual(FOREIGN.map((p) => expect.stringContaining(p)));
     expect(await listing(out)).toEqual(['keep.txt']);
   });
 
   test('the macOS node-pty without an overlay is foreign too', async () => {
     const error = await expectError(build(options(await tempDir(), { native: [], pruneForeign: false })), 'FOREIGN_BINARIES', 1);
-    expect((error as BuildCheckError).details).toContainEqual(expect.stringMatching(/node-pty.*Mach-O/));
+    expect((error as ToolError).details).toContainEqual(expect.stringMatching(/node-pty.*Mach-O/));
   });
 
   test('a GLIBC_2.28 native fails centos7 with its culprit; nothing reaches out', async () => {
@@ -271,7 +270,7 @@ describe('checks that stop the build', () => {
     expect(culprits.length).toBeGreaterThan(0);
     const error = await expectError(build(options(out, { native: [overlay] })), 'POLICY_VIOLATION', 1);
     expect(error.message).toContain(PTY);
-    const details = (error as BuildCheckError).details.join('\n');
+    const details = (error as ToolError).details.join('\n');
     for (const symbol of culprits) expect(details).toContain(symbol);
     expect(await listing(out)).toEqual(['keep.txt']);
   });
@@ -333,6 +332,27 @@ describe('inputs', () => {
     await symlink('../../../etc/passwd', join(server, 'out', 'escape'));
     const error = await expectError(build(options(await tempDir(), { server })), 'UNSAFE_SYMLINK', 2);
     expect(error.message).toContain('escape');
+  });
+
+  test("links are judged by doctor's rule, through earlier links: x -> . + y -> x/.., a/b/d -> .. + a/b/l -> d/../../.., loops", async () => {
+    const cases: Array<[string, Array<[string, string]>]> = [
+      ['y', [['x', '.'], ['y', 'x/..']]],
+      ['a/b/l', [['a/b/d', '..'], ['a/b/l', 'd/../../..']]],
+      ['loop-a', [['loop-a', 'loop-b'], ['loop-b', 'loop-a']]],
+    ];
+    for (const [culprit, links] of cases) {
+      const server = join(await tempDir(), 'server');
+      await cp(SAMPLE, server, { recursive: true });
+      for (const [path, target] of links) {
+        await mkdir(join(server, path, '..'), { recursive: true });
+        await symlink(target, join(server, path));
+      }
+      const out = await tempDir();
+      const error = await expectError(build(options(out, { server })), 'UNSAFE_SYMLINK', 2);
+      expect(error.message).toContain(culprit);
+      expect(error.details.join('\n')).toMatch(/outside|above|loop/);
+      expect(await listing(out)).toEqual([]);
+    }
   });
 
   test('usage errors: bad commit, missing server, unwritable out, bad SOURCE_DATE_EPOCH', async () => {

@@ -1,7 +1,8 @@
 /**
- * `packager build`: server in, release out. The pipeline: check options -> stage the server ->
- * overlay natives and node -> add the launcher -> scan every binary once (foreign binaries, policy
- * gate, ABI summary) -> pack and hash in one read per file -> publish atomically.
+ * `packager build`: server in, release out. The pipeline: check options -> assemble the tree
+ * (stage the server, overlay natives and node, add the launcher) -> judge its entries with the
+ * rule doctor verifies -> scan every binary once (foreign binaries, policy gate, ABI summary) ->
+ * pack and hash in one read per file -> publish atomically.
  */
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,17 +10,25 @@ import { join, resolve } from 'node:path';
 import createDebug from 'debug';
 import { checkFiles, fixHints, hintLines, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
 import { abiSummary, foreignReason, scanTree } from './binaries.js';
-import { BuildCheckError } from './check-error.js';
+import {
+  manifestFileName,
+  releaseBaseName,
+  serializeManifest,
+  tarballFileName,
+  walkEntries,
+  type HostRequirements,
+  type Manifest,
+  type ManifestFile,
+  type ReleaseEntry,
+} from '../release/index.js';
 import { extractTarball } from './extract.js';
 import { addHostCheck } from './host-check.js';
-import { releaseBaseName, validateManifest } from './manifest.js';
-import type { Manifest, ManifestFile } from './manifest-types.js';
 import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
 import { resolveOptions, type BuildOptions, type ResolvedOptions } from './options.js';
 import { packageVersion } from './package-version.js';
 import { checkOutWritable, ensureOut, tempPath, writeSums } from './publish.js';
-import { launcherScript, readProduct } from './server.js';
+import { launcherScript, readProduct, type Product } from './server.js';
 import { emptyStripped, ServerTree, walkFolder, type StrippedCounts } from './tree.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
 
@@ -62,7 +71,7 @@ async function stageServer(opts: ResolvedOptions, staging: string, stripped: Str
   const dest = join(staging, 'server');
   const extracted = await extractTarball(opts.server.path, dest, `--server ${opts.server.path}`, stripped);
   // Code-OSS build tarballs hold one folder (vscode-reh-linux-x64/): that folder is the server.
-  return extracted.topIsDirectory ? join(dest, extracted.topLevel[0] as string) : dest;
+  return extracted.top === null ? dest : join(dest, extracted.top);
 }
 
 async function requireFile(root: string, path: string, label: string): Promise<void> {
@@ -74,7 +83,33 @@ async function requireFile(root: string, path: string, label: string): Promise<v
   }
 }
 
+/** The release as a tree before a byte is packed, and what went into it. */
+interface Assembled {
+  tree: ServerTree;
+  stripped: StrippedCounts;
+  product: Product;
+  commitSet: boolean;
+  natives: NativeChange[];
+  node: ResolvedNode;
+  launcher: BuildResult['launcher'];
+}
+
 async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string): Promise<BuildResult> {
+  const assembled = await assemble(opts, staging);
+  const base = releaseBaseName(opts.name, opts.commit, opts.arch);
+  checkEntries(assembled.tree, base);
+  const { entries, pruned } = dropForeign(assembled.tree, opts);
+  const check = policy === null ? null : gate(entries, policy, assembled.tree);
+  debug('gate %s passed', policy?.name ?? '(none)');
+  const hostRequirements = await addHostCheck(assembled.tree, entries, opts.arch, staging);
+  const abi = { ...abiSummary(entries), minKernel: hostRequirements.kernel?.version ?? null, policy: policy === null ? 'none' : opts.policy };
+  const published = await publish(opts, base, assembled, abi, hostRequirements);
+  const { stripped, natives, commitSet, launcher } = assembled;
+  return { ...published, stripped, natives, pruned, commitSet, launcher, policy: check };
+}
+
+/** Server, product.json commit, natives, node and launcher, laid out as one tree. */
+async function assemble(opts: ResolvedOptions, staging: string): Promise<Assembled> {
   const stripped = emptyStripped();
   const root = await stageServer(opts, staging, stripped);
   const label = `--server ${opts.server.path}`;
@@ -96,22 +131,51 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
 
   const natives = await applyNatives(tree, opts, staging, stripped);
   const node = await overlayNode(tree, opts, staging);
+  const launcher = await addLauncher(tree, opts, staging, product);
+  return { tree, stripped, product, commitSet, natives, node, launcher };
+}
 
+/** `bin/<name>`: the server's own launcher when it ships one, else a generated one. */
+async function addLauncher(tree: ServerTree, opts: ResolvedOptions, staging: string, product: Product): Promise<BuildResult['launcher']> {
   const launcherPath = `bin/${opts.name}`;
-  const ownLauncher = `bin/${product.serverApplicationName}`;
-  const own = tree.get(ownLauncher);
-  let launcher: BuildResult['launcher'] = 'server';
+  const own = tree.get(`bin/${product.serverApplicationName}`);
   if (own?.type === 'file') {
     tree.set(launcherPath, { ...own, executable: true });
-  } else {
-    const script = launcherScript();
-    const staged = join(staging, 'launcher.sh');
-    await writeFile(staged, script);
-    tree.set(launcherPath, { type: 'file', source: staged, size: Buffer.byteLength(script), executable: true });
-    launcher = 'generated';
+    return 'server';
   }
+  const script = launcherScript();
+  const staged = join(staging, 'launcher.sh');
+  await writeFile(staged, script);
+  tree.set(launcherPath, { type: 'file', source: staged, size: Buffer.byteLength(script), executable: true });
+  return 'generated';
+}
 
-  let entries = scanTree(tree);
+/**
+ * The entries packager is about to pack, judged by the rule doctor verifies them with: a link
+ * that leaves the release once earlier links are followed (`x -> .` then `y -> x/..`), a loop,
+ * anything doctor's `paths` check would fail.
+ */
+function checkEntries(tree: ServerTree, base: string): void {
+  const entries: ReleaseEntry[] = [{ path: `${base}/`, kind: 'directory', mode: 0o755, linkpath: null }];
+  for (const path of tree.sortedPaths()) {
+    const node = tree.get(path);
+    if (node === undefined) continue;
+    const linkpath = node.type === 'symlink' ? node.target : null;
+    entries.push({ path: `${base}/${path}`, kind: node.type, mode: node.type === 'symlink' ? 0o777 : 0o755, linkpath });
+  }
+  const findings = walkEntries(entries, base);
+  if (findings.length === 0) return;
+  const details = findings.map((f) => `${f.path.slice(base.length + 1)}: ${f.finding}`);
+  const links = findings.every((f) => tree.get(f.path.slice(base.length + 1))?.type === 'symlink');
+  throw new ToolError(links ? 'UNSAFE_SYMLINK' : 'UNSAFE_ENTRY', `--server: ${details[0] ?? ''}${details.length > 1 ? ` (+${details.length - 1} more)` : ''}`, {
+    details,
+    hint: 'replace such links with the files they point to, or with relative links that stay inside the server',
+  });
+}
+
+/** Every native binary scanned once; the foreign ones refused, or dropped with --prune-foreign. */
+function dropForeign(tree: ServerTree, opts: ResolvedOptions): { entries: ScanEntry[]; pruned: PrunedBinary[] } {
+  const entries = scanTree(tree);
   debug('scanned: %d native binaries', entries.length);
   const pruned: PrunedBinary[] = [];
   for (const entry of entries) {
@@ -119,32 +183,31 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
     if (reason !== null) pruned.push({ path: entry.path, reason });
   }
   pruned.sort((a, b) => (a.path < b.path ? -1 : 1));
-  if (pruned.length > 0) {
-    if (!opts.pruneForeign) {
-      throw new BuildCheckError(
-        'FOREIGN_BINARIES',
-        `${pruned.length} binar${pruned.length === 1 ? 'y is' : 'ies are'} not for linux-${opts.arch}: ${pruned.map((p) => p.path).join(', ')}`,
-        pruned.map((p) => `${p.path}: ${p.reason}`),
-        'overlay Linux builds with --native, or drop them with --prune-foreign',
-      );
-    }
-    const gone = new Set(pruned.map((p) => p.path));
-    for (const path of gone) tree.deleteWithEmptyParents(path);
-    entries = entries.filter((entry) => !gone.has(entry.path));
+  if (pruned.length === 0) return { entries, pruned };
+  if (!opts.pruneForeign) {
+    throw new ToolError(
+      'FOREIGN_BINARIES',
+      `${pruned.length} binar${pruned.length === 1 ? 'y is' : 'ies are'} not for linux-${opts.arch}: ${pruned.map((p) => p.path).join(', ')}`,
+      { details: pruned.map((p) => `${p.path}: ${p.reason}`), hint: 'overlay Linux builds with --native, or drop them with --prune-foreign' },
+    );
   }
+  const gone = new Set(pruned.map((p) => p.path));
+  for (const path of gone) tree.deleteWithEmptyParents(path);
+  return { entries: entries.filter((entry) => !gone.has(entry.path)), pruned };
+}
 
-  const check = policy === null ? null : gate(entries, policy, tree);
-  const abi = abiSummary(entries);
-  const hostRequirements = await addHostCheck(tree, entries, opts.arch, staging);
-  debug('gate %s passed', policy?.name ?? '(none)');
+type Published = Pick<BuildResult, 'tarball' | 'manifestPath' | 'sumsPath' | 'manifest'>;
 
-  const base = releaseBaseName(opts.name, opts.commit, opts.arch);
+/** Packs the tree and hashes it in one read per file, writes the manifest, publishes both. */
+async function publish(opts: ResolvedOptions, base: string, assembled: Assembled, abi: Manifest['abi'], hostRequirements: HostRequirements): Promise<Published> {
+  const { tree, product, node } = assembled;
   await ensureOut(opts.out);
-  const tarballName = `${base}.tar.gz`;
+  const tarballName = tarballFileName(opts.name, opts.commit, opts.arch);
+  const manifestName = manifestFileName(opts.name, opts.commit, opts.arch);
   const tarball = join(opts.out, tarballName);
-  const manifestPath = join(opts.out, `${base}.manifest.json`);
+  const manifestPath = join(opts.out, manifestName);
   const tempTarball = tempPath(opts.out, tarballName);
-  const tempManifest = tempPath(opts.out, `${base}.manifest.json`);
+  const tempManifest = tempPath(opts.out, manifestName);
   try {
     const paths = tree.sortedPaths();
     const packEntries: PackEntry[] = [{ type: 'directory', path: base }];
@@ -185,20 +248,18 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
       target: { os: 'linux', arch: opts.arch },
       tarball: { file: tarballName, sha256: packed.sha256, size: packed.size },
       node: { version: node.version, moduleVersion: node.moduleVersion, sha256: node.sha256, source: node.source, flavor: node.flavor },
-      abi: { ...abi, minKernel: hostRequirements.kernel?.version ?? null, policy: policy === null ? 'none' : opts.policy },
+      abi,
       hostRequirements,
       files,
       createdBy: { tool: 'packager', version: await packageVersion() },
       sourceDateEpoch: opts.sourceDateEpoch,
     };
-    const valid = validateManifest(manifest);
-    if (!valid.ok) throw new Error(`internal: the manifest does not match its schema: ${valid.errors.join('; ')}`);
-    await writeFile(tempManifest, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
+    await writeFile(tempManifest, serializeManifest(manifest), { flag: 'wx' });
     await rename(tempTarball, tarball);
     await rename(tempManifest, manifestPath);
     const sumsPath = await writeSums(opts.out, new Map([[tarballName, packed.sha256]]));
     debug('published %s', tarball);
-    return { tarball, manifestPath, sumsPath, manifest, stripped, natives, pruned, commitSet, launcher, policy: check };
+    return { tarball, manifestPath, sumsPath, manifest };
   } finally {
     await rm(tempTarball, { force: true });
     await rm(tempManifest, { force: true });
@@ -209,12 +270,10 @@ function gate(entries: ScanEntry[], policy: Policy, tree: ServerTree): PolicyChe
   const result = checkFiles(entries, policy, { has: (path: string) => tree.has(path) });
   if (!result.ok) {
     const files = new Set(result.violations.map((v) => v.path));
-    throw new BuildCheckError(
-      'POLICY_VIOLATION',
-      `policy ${policy.name} refuses ${files.size} file${files.size === 1 ? '' : 's'}: ${[...files].sort().join(', ')}`,
-      [...result.violations.map((v) => v.message), ...hintLines(fixHints(result.violations.flatMap((v) => v.culprits)))],
-      'rebuild those binaries for the policy (or pick another with --policy); nothing was written',
-    );
+    throw new ToolError('POLICY_VIOLATION', `policy ${policy.name} refuses ${files.size} file${files.size === 1 ? '' : 's'}: ${[...files].sort().join(', ')}`, {
+      details: [...result.violations.map((v) => v.message), ...hintLines(fixHints(result.violations.flatMap((v) => v.culprits)))],
+      hint: 'rebuild those binaries for the policy (or pick another with --policy); nothing was written',
+    });
   }
   return result;
 }

@@ -1,17 +1,18 @@
 /**
  * Node downloads, verified against the mirror's SHASUMS256.txt and kept in a content-addressed
- * cache (`<cache>/blobs/sha256-<hex>`), written by atomic rename so a crashed download never
- * leaves a half file under a valid name.
+ * cache (`<cache>/blobs/sha256-<hex>`), written by atomic rename (release/atomic-write.ts) so a
+ * crashed download never leaves a half file under a valid name.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import createDebug from 'debug';
 import { ToolError } from '../abi-gate/index.js';
+import { replaceAtomically } from '../release/index.js';
 import type { Downloader } from './download.js';
 import { sha256OfFile } from './publish.js';
 
@@ -83,7 +84,6 @@ export async function fetchVerified(
     });
   }
   const { body, size } = await downloader.get(url);
-  const temp = join(blobs, `.download-${process.pid}-${randomBytes(6).toString('hex')}`);
   const hash = createHash('sha256');
   let received = 0;
   const meter = new Transform({
@@ -94,23 +94,23 @@ export async function fetchVerified(
       callback(null, chunk);
     },
   });
-  try {
-    await pipeline(body, meter, createWriteStream(temp, { flags: 'wx' }));
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new ToolError('DOWNLOAD_FAILED', `download of ${url} broke off after ${received} bytes: ${(error as Error).message}`, {
-      hint: 'try again; check the network and HTTPS_PROXY',
-      cause: error,
-    });
-  }
-  const actual = hash.digest('hex');
-  if (actual !== sha256) {
-    await rm(temp, { force: true });
-    throw new ToolError('CHECKSUM_MISMATCH', `${url} has sha256 ${actual}, but SHASUMS256.txt says ${sha256}; refusing it`, {
-      hint: 'the mirror or a proxy altered the file: check --node-mirror',
-    });
-  }
-  await rename(temp, target);
+  // A half download or a mismatch never sits in the cache under the blob's name.
+  await replaceAtomically(target, async (temp) => {
+    try {
+      await pipeline(body, meter, createWriteStream(temp, { flags: 'wx' }));
+    } catch (error) {
+      throw new ToolError('DOWNLOAD_FAILED', `download of ${url} broke off after ${received} bytes: ${(error as Error).message}`, {
+        hint: 'try again; check the network and HTTPS_PROXY',
+        cause: error,
+      });
+    }
+    const actual = hash.digest('hex');
+    if (actual !== sha256) {
+      throw new ToolError('CHECKSUM_MISMATCH', `${url} has sha256 ${actual}, but SHASUMS256.txt says ${sha256}; refusing it`, {
+        hint: 'the mirror or a proxy altered the file: check --node-mirror',
+      });
+    }
+  });
   debug('cached %s as %s', url, target);
   return target;
 }

@@ -3,8 +3,7 @@
  * `runTool`), which parses, prints errors and decides the exit code with it
  * (0 built, 1 a check over the release failed, 2 usage or unreadable input).
  */
-import { cxxfilt, defineCommand, demangleText, mangledTokens, runBin, runTool, ToolError, type CliIo, type ToolSpec } from '../abi-gate/index.js';
-import { BuildCheckError } from './check-error.js';
+import { cxxfilt, defineCommand, demangleText, isToolError, mangledTokens, runBin, runTool, ToolError, type CliIo, type ToolSpec } from '../abi-gate/index.js';
 import { renderHuman, renderJson } from './report-human.js';
 import { build, type BuildResult } from './build.js';
 import type { BuildProgress } from './options.js';
@@ -40,11 +39,11 @@ function progressBar(io: CliIo): { update(progress: BuildProgress): void; done()
 
 /** A refused build's details name C++ culprits: demangled (one c++filt call) before the shell prints them. */
 function readableCheckError(error: unknown, env: NodeJS.ProcessEnv): unknown {
-  if (!(error instanceof BuildCheckError)) return error;
+  if (!isToolError(error) || error.details.length === 0) return error;
   const names = cxxfilt(env).demangle(mangledTokens(error.details));
   if (names.size === 0) return error;
   const details = error.details.map((line) => demangleText(line, names));
-  return new BuildCheckError(error.code, error.message, details, error.hint ?? '');
+  return new ToolError(error.code, error.message, { details, hint: error.hint, exitCode: error.exitCode });
 }
 
 const buildCommand = defineCommand({

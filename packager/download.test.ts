@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import { build } from './build.js';
 import { FetchDownloader } from './download.js';
 import { bypassesProxy } from './proxy.js';

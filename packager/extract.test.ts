@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { ToolError } from '../abi-gate/errors.js';
+import { ToolError } from '../abi-gate/index.js';
 import { build } from './build.js';
 import { cleanTempDirs, COMMIT, listing, NATIVE_X64, NODE_STUB, SAMPLE, tempDir } from './test-support/fixtures.js';
 import { rawTarGz, type RawEntry } from './test-support/raw-tar.js';

@@ -1,21 +1,22 @@
 /**
  * Safe extraction of an input tarball (server or native overlay) into a staging folder, with the
  * checks of Python's PEP 706 `data` filter: no absolute paths, no `..`, no link leaving the
- * folder, no writing through a link, no devices or FIFOs. macOS litter is dropped on the way.
+ * folder (resolved through the links before it, as the kernel will), no writing through a link,
+ * no devices or FIFOs. macOS litter is dropped on the way. The path rules are the release
+ * module's, so an input is refused for what a release would be refused for.
  */
 import { copyFile, mkdir, open, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import createDebug from 'debug';
 import { readTar, ToolError, type EntryBody, type TarEntryInfo } from '../abi-gate/index.js';
-import { hasXattrKeys, isMacJunk, resolveInside, type StrippedCounts } from './tree.js';
+import { isAbsoluteOrDrive, LinkResolver, normalizeArchivePath, pathFindings, singleTopFolder, type ArchivePath } from '../release/index.js';
+import { hasXattrKeys, isMacJunk, type StrippedCounts } from './tree.js';
 
 const debug = createDebug('remote-ai:packager:extract');
 
 export interface ExtractResult {
-  /** Top-level names left after the litter was dropped. */
-  topLevel: string[];
-  /** Whether each top-level name is a folder. */
-  topIsDirectory: boolean;
+  /** The archive's single top folder (after the litter was dropped), or null when it has none. */
+  top: string | null;
 }
 
 /** A release tarball's limits: generous for a server, far below a gzip bomb. */
@@ -29,16 +30,18 @@ function unsafe(label: string, entry: string, what: string): ToolError {
 
 /** Normalises an archive path; null means the entry is the archive root itself (`./`). */
 function safePath(label: string, raw: string): string | null {
-  if (raw.includes('\0')) throw unsafe(label, raw, 'contains a NUL byte');
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw) || raw.includes('\\')) throw unsafe(label, raw, 'has an absolute or Windows path');
-  const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw unsafe(label, raw, 'has a ".." component');
-  return parts.length === 0 ? null : parts.join('/');
+  const [finding] = pathFindings(raw);
+  if (finding !== undefined) throw unsafe(label, raw, `has a bad name: ${finding}`);
+  const path = normalizeArchivePath(raw);
+  return path === '' ? null : path;
 }
 
 export async function extractTarball(tarball: string, dest: string, label: string, stripped: StrippedCounts): Promise<ExtractResult> {
   const kinds = new Map<string, 'file' | 'directory' | 'symlink'>();
-  const topLevel = new Map<string, boolean>();
+  const kept: ArchivePath[] = [];
+  // Entries are never written through a link (below), so an entry's place is its path; only
+  // link targets need resolving through the links before them.
+  const links = new LinkResolver();
 
   const throughLink = (path: string): string | null => {
     const parts = path.split('/');
@@ -56,8 +59,11 @@ export async function extractTarball(tarball: string, dest: string, label: strin
     if (entry.type === 'char-device' || entry.type === 'block-device' || entry.type === 'fifo' || entry.type === 'other') {
       throw unsafe(label, entry.path, `is a ${entry.type === 'other' ? `type ${entry.typeflag} entry` : entry.type}`);
     }
-    if (entry.type === 'symlink' && (entry.linkpath === null || resolveInside(path ?? '', entry.linkpath) === null)) {
-      throw unsafe(label, entry.path, `is a symlink to ${entry.linkpath ?? '<nothing>'}, outside the archive`);
+    if (entry.type === 'symlink') {
+      const target = entry.linkpath;
+      const parent = (path ?? '').split('/').slice(0, -1);
+      const resolved = target === null || isAbsoluteOrDrive(target) || target.includes('\0') ? null : links.resolve([...parent, ...target.split('/')], true);
+      if (resolved?.kind !== 'path') throw unsafe(label, entry.path, `is a symlink to ${target ?? '<nothing>'}, outside the archive`);
     }
     let hardlinkSource: string | null = null;
     if (entry.type === 'hardlink') {
@@ -73,8 +79,7 @@ export async function extractTarball(tarball: string, dest: string, label: strin
     if (existing !== undefined && !(existing === 'directory' && entry.type === 'directory')) {
       throw unsafe(label, entry.path, 'appears twice; the second would silently replace the first');
     }
-    const top = path.split('/')[0] as string;
-    topLevel.set(top, (topLevel.get(top) ?? false) || path !== top || entry.type === 'directory');
+    kept.push({ path, directory: entry.type === 'directory' });
 
     const target = join(dest, ...path.split('/'));
     await mkdir(dirname(target), { recursive: true });
@@ -86,6 +91,7 @@ export async function extractTarball(tarball: string, dest: string, label: strin
     if (entry.type === 'symlink') {
       await symlink(entry.linkpath as string, target);
       kinds.set(path, 'symlink');
+      links.addSymlink(path.split('/'), entry.linkpath as string);
       return body.skip();
     }
     if (hardlinkSource !== null) {
@@ -105,8 +111,7 @@ export async function extractTarball(tarball: string, dest: string, label: strin
 
   await readTar(tarball, onEntry, { label, limits: LIMITS });
   debug('%s: %d entries extracted to %s', label, kinds.size, dest);
-  const names = [...topLevel.keys()];
-  return { topLevel: names, topIsDirectory: names.length === 1 && topLevel.get(names[0] as string) === true };
+  return { top: singleTopFolder(kept) };
 }
 
 function safePathOrNull(raw: string): string | null {

@@ -6,15 +6,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScanEntry } from '../abi-gate/index.js';
-import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, type HostRequirements } from '../release/index.js';
-import type { TargetArch } from './manifest-types.js';
+import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, machineOf, type HostRequirements, type TargetArch } from '../release/index.js';
 import type { ServerTree } from './tree.js';
-
-const MACHINE: Readonly<Record<TargetArch, string>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 /** Computes the host requirements of the scanned tree and adds the script made from them. */
 export async function addHostCheck(tree: ServerTree, entries: readonly ScanEntry[], arch: TargetArch, staging: string): Promise<HostRequirements> {
-  const requirements = hostRequirements(entries, { has: (path) => tree.has(path) }, MACHINE[arch]);
+  const requirements = hostRequirements(entries, { has: (path) => tree.has(path) }, machineOf(arch));
   const script = checkRequirementsScript(requirements);
   const staged = join(staging, 'check-requirements.sh');
   await writeFile(staged, script);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { isScanned, scanFile, ToolError } from '../abi-gate/index.js';
 import { foreignReason } from './binaries.js';
 import { extractTarball } from './extract.js';
-import type { ResolvedOptions, TargetArch } from './options.js';
+import type { TargetArch } from '../release/index.js';
+import type { ResolvedOptions } from './options.js';
 import { ServerTree, walkFolder, type StrippedCounts } from './tree.js';
 
 export interface NativeChange {

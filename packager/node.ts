@@ -1,42 +1,22 @@
 /**
  * The Linux Node that goes into the release as `node`: from a binary, a node-v<V>-linux-<arch>
  * tarball, or a version downloaded from a mirror. Its version and NODE_MODULE_VERSION go into the
- * manifest.
- *
- * How a bare binary's version is found without running it (it may be built for another arch or
- * glibc than this machine): official builds embed process.release.headersUrl
- * (`.../node-v20.18.2-headers.tar.gz`) and the user agent `node.js/v20.18.2`; the binary is
- * searched for those in the same read that hashes it. NODE_MODULE_VERSION is a compile-time
- * integer with no reliable string form, so it comes from the node major (nodejs/node
- * doc/abi_version_registry.json).
+ * manifest. A bare binary's version is read from its bytes (release/node-version.ts) in the same
+ * read that hashes it.
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import createDebug from 'debug';
 import { readTar, ToolError } from '../abi-gate/index.js';
+import { dropTopFolder, moduleVersionOf, NodeVersionFinder, type TargetArch } from '../release/index.js';
 import { expectedSha256, fetchVerified, type DownloadProgress } from './cache.js';
 import type { Downloader } from './download.js';
-import type { NodeFlavor, TargetArch } from './options.js';
 
 const debug = createDebug('remote-ai:packager:node');
 
-/** NODE_MODULE_VERSION per node major, from nodejs/node doc/abi_version_registry.json. */
-export const NODE_MODULE_VERSIONS: Readonly<Record<number, number>> = {
-  12: 72,
-  13: 79,
-  14: 83,
-  15: 88,
-  16: 93,
-  17: 102,
-  18: 108,
-  19: 111,
-  20: 115,
-  21: 120,
-  22: 127,
-  23: 131,
-  24: 137,
-};
+/** A Node build of the official project or the unofficial glibc 2.17 one (x64 only). */
+export type NodeFlavor = 'official' | 'glibc-217';
 
 export const DEFAULT_MIRRORS: Readonly<Record<NodeFlavor, string>> = {
   official: 'https://nodejs.org/dist',
@@ -98,49 +78,13 @@ export function parseNodeSpec(raw: string, exists: boolean): NodeSpec {
   });
 }
 
-export function moduleVersionOf(version: string): number {
-  const major = Number(version.split('.')[0]);
-  const moduleVersion = NODE_MODULE_VERSIONS[major];
-  if (moduleVersion === undefined) {
-    throw new ToolError('NODE_MODULE_VERSION_UNKNOWN', `node ${version}: NODE_MODULE_VERSION of node ${major} is not known to this packager`, {
-      hint: `use node ${Object.keys(NODE_MODULE_VERSIONS).join(', ')} or update packager`,
-    });
-  }
-  return moduleVersion;
-}
-
-export const VERSION_PATTERNS = [/node-v(\d+\.\d+\.\d+)-headers\.tar\.gz/, /node\.js\/v(\d+\.\d+\.\d+)/];
-/**
- * A literal part of each pattern, found with Buffer#indexOf (memmem speed) before the pattern
- * runs on the few bytes around it: a regex over the whole binary as latin1 text costs more than
- * hashing it.
- */
-const VERSION_ANCHORS = [
-  { needle: Buffer.from('-headers.tar.gz'), before: 32, after: 15 },
-  { needle: Buffer.from('node.js/v'), before: 0, after: 32 },
-] as const;
-const OVERLAP = 64;
-
-function findVersion(bytes: Buffer, which: number): string | null {
-  const anchor = VERSION_ANCHORS[which];
-  const pattern = VERSION_PATTERNS[which];
-  if (anchor === undefined || pattern === undefined) return null;
-  for (let at = bytes.indexOf(anchor.needle); at !== -1; at = bytes.indexOf(anchor.needle, at + 1)) {
-    const around = bytes.subarray(Math.max(0, at - anchor.before), at + anchor.after).toString('latin1');
-    const match = pattern.exec(around);
-    if (match !== null) return match[1] ?? null;
-  }
-  return null;
-}
-
 /** Hashes a binary and finds the version strings official builds carry, in one read. */
 export async function inspectBinary(path: string): Promise<{ sha256: string; version: string | null }> {
   const hash = createHash('sha256');
-  const found: Array<string | null> = VERSION_PATTERNS.map(() => null);
+  const finder = new NodeVersionFinder();
   // One buffer for the whole read: a fresh 1 MiB per chunk of a 100 MB binary lingers until GC
   // and shows as tens of MB of peak RSS.
   const buffer = Buffer.allocUnsafe(1 << 20);
-  let tail = Buffer.alloc(0);
   const handle = await open(path, 'r');
   try {
     for (;;) {
@@ -148,16 +92,12 @@ export async function inspectBinary(path: string): Promise<{ sha256: string; ver
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
-      if (found.every((v) => v !== null)) continue;
-      // A string cut by the chunk boundary is whole in the previous tail plus this chunk's start.
-      const seam = Buffer.concat([tail, chunk.subarray(0, OVERLAP)]);
-      for (let i = 0; i < found.length; i++) found[i] ??= findVersion(seam, i) ?? findVersion(chunk, i);
-      tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - OVERLAP)));
+      finder.push(chunk);
     }
   } finally {
     await handle.close();
   }
-  return { sha256: hash.digest('hex'), version: found.find((v) => v !== null) ?? null };
+  return { sha256: hash.digest('hex'), version: finder.version };
 }
 
 /** Copies `<top>/bin/node` out of a node release tarball. */
@@ -166,8 +106,7 @@ async function extractNodeBinary(tarball: string, dest: string): Promise<void> {
   await readTar(
     tarball,
     async (entry, body) => {
-      const path = entry.path.replace(/^\.\//, '');
-      if (found || entry.type !== 'file' || !/^[^/]+\/bin\/node$/.test(path)) return body.skip();
+      if (found || entry.type !== 'file' || dropTopFolder(entry.path) !== 'bin/node') return body.skip();
       const handle = await open(dest, 'wx', 0o755);
       try {
         for await (const chunk of body) await handle.write(chunk);

@@ -4,15 +4,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ToolError } from '../abi-gate/index.js';
-import type { TargetArch } from './manifest-types.js';
+import { ToolError, type ToolErrorCode } from '../abi-gate/index.js';
+import { COMMIT, isTargetArch, RELEASE_NAME, type TargetArch } from '../release/index.js';
 import { defaultCacheDir } from './cache.js';
 import type { Downloader } from './download.js';
 import { FetchDownloader } from './download.js';
-import { DEFAULT_MIRRORS, parseNodeSpec, type NodeSpec } from './node.js';
+import { DEFAULT_MIRRORS, parseNodeSpec, type NodeFlavor, type NodeSpec } from './node.js';
 
-export type { TargetArch };
-export type NodeFlavor = 'official' | 'glibc-217';
+export type { NodeFlavor };
 
 export type BuildProgress =
   | { phase: 'download'; url: string; received: number; total: number | null }
@@ -68,7 +67,7 @@ export interface ResolvedOptions {
 /** 2000-01-01T00:00:00Z: a fixed default keeps builds reproducible without SOURCE_DATE_EPOCH. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 946684800;
 
-function usage(code: string, message: string, hint: string): ToolError {
+function usage(code: ToolErrorCode, message: string, hint: string): ToolError {
   return new ToolError(code, message, { hint, exitCode: 2 });
 }
 
@@ -92,13 +91,13 @@ function sourceDateEpoch(options: BuildOptions): number {
 
 export async function resolveOptions(options: BuildOptions): Promise<ResolvedOptions> {
   const commit = options.commit;
-  if (!/^[0-9a-f]{40}$/.test(commit)) {
+  if (!COMMIT.test(commit)) {
     throw usage('BAD_COMMIT', `--commit ${JSON.stringify(commit)} is not 40 lowercase hex digits`, 'pass the full commit of the server build');
   }
   const arch = options.arch ?? 'x64';
-  if (arch !== 'x64' && arch !== 'arm64') throw usage('BAD_ARCH', `--arch ${arch} is not supported`, 'use x64 or arm64');
+  if (!isTargetArch(arch)) throw usage('BAD_ARCH', `--arch ${arch} is not supported`, 'use x64 or arm64');
   const name = options.name ?? 'remote-ai-server';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+  if (!RELEASE_NAME.test(name)) {
     throw usage('BAD_NAME', `--name ${JSON.stringify(name)} is not a plain file name`, 'use letters, digits, ".", "_" and "-"');
   }
   const flavor = options.nodeFlavor ?? 'official';

@@ -1,6 +1,7 @@
 /** What packager needs from the server build itself: product.json and the launcher. */
 import { readFile } from 'node:fs/promises';
 import { ToolError } from '../abi-gate/index.js';
+import { parseProductJson } from '../release/index.js';
 
 export interface Product {
   version: string | null;
@@ -11,16 +12,12 @@ export interface Product {
 
 /** Reads product.json; refuses a commit other than `commit`, and sets it when missing. */
 export async function readProduct(path: string, commit: string): Promise<Product> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ToolError('PRODUCT_JSON', `${path} is not valid JSON: ${(error as Error).message}`, { hint: 'fix the server build' });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ToolError('PRODUCT_JSON', `${path} is not a JSON object`, { hint: 'fix the server build' });
-  }
-  const product = parsed as Record<string, unknown>;
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ToolError('PRODUCT_JSON', `${path} cannot be read (${error.code ?? error.message})`, { hint: 'fix the server build' });
+  });
+  const parsed = parseProductJson(text);
+  if (!parsed.ok) throw new ToolError('PRODUCT_JSON', `${path} is ${parsed.error}`, { hint: 'fix the server build' });
+  const { product } = parsed;
   const version = typeof product.version === 'string' ? product.version : null;
   const appName = typeof product.serverApplicationName === 'string' && /^[A-Za-z0-9._-]+$/.test(product.serverApplicationName)
     ? product.serverApplicationName

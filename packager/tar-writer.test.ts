@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { readTar } from '../abi-gate/tar/read-tar.js';
+import { readTar } from '../abi-gate/index.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
 import { cleanTempDirs, tempDir } from './test-support/fixtures.js';
 

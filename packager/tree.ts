@@ -4,8 +4,9 @@
  * written to the staging folder.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { ToolError } from '../abi-gate/index.js';
+import { isXattrPaxKey, macLitterOf } from '../release/index.js';
 
 export type TreeNode =
   | { type: 'directory' }
@@ -29,27 +30,15 @@ export function strippedTotal(counts: StrippedCounts): number {
   return counts.appleDouble + counts.macosx + counts.dsStore + counts.xattrHeaders;
 }
 
-/** Classifies macOS litter by path; counts it and returns true when the path must be left out. */
+/** macOS litter is left out of a release (release/entries.ts says what it is); counts it. */
 export function isMacJunk(path: string, counts: StrippedCounts): boolean {
-  const parts = path.split('/');
-  const base = parts[parts.length - 1] ?? '';
-  if (parts.includes('__MACOSX')) counts.macosx++;
-  else if (base.startsWith('._')) counts.appleDouble++;
-  else if (base === '.DS_Store') counts.dsStore++;
-  else return false;
-  return true;
+  const litter = macLitterOf(path);
+  if (litter !== null) counts[litter]++;
+  return litter !== null;
 }
 
 export function hasXattrKeys(pax: Record<string, string>): boolean {
-  return Object.keys(pax).some((key) => key.startsWith('LIBARCHIVE.xattr.') || key.startsWith('SCHILY.xattr.'));
-}
-
-/** A symlink target resolved against the link's folder, or null when it leaves the root. */
-export function resolveInside(linkPath: string, target: string): string | null {
-  if (target.startsWith('/') || target.includes('\0')) return null;
-  const resolved = posix.normalize(posix.join(posix.dirname(linkPath), target));
-  if (resolved === '..' || resolved.startsWith('../')) return null;
-  return resolved;
+  return Object.keys(pax).some(isXattrPaxKey);
 }
 
 export class ServerTree {
@@ -124,8 +113,9 @@ export interface WalkOptions {
 }
 
 /**
- * Reads a folder into `tree` (paths relative to `root`). Refuses what could not be installed
- * safely: a symlink leaving the folder, devices, FIFOs, sockets.
+ * Reads a folder into `tree` (paths relative to `root`). Refuses devices, FIFOs and sockets here;
+ * where links lead is judged once the whole release is assembled (build.ts, with the release
+ * module's EntryWalk, as doctor judges it).
  *
  * Synchronous calls on purpose: a server has thousands of files, and an awaited lstat per file is
  * a threadpool round trip that costs ~20x the syscall (1 s instead of 50 ms on the bench tree);
@@ -149,11 +139,6 @@ export async function walkFolder(root: string, tree: ServerTree, options: WalkOp
         if (!options.allowSymlinks) {
           throw new ToolError('UNSAFE_SYMLINK', `${options.label} ${abs} is a symlink; overlays must hold regular files`, {
             hint: 'copy the file itself into the overlay',
-          });
-        }
-        if (resolveInside(path, target) === null) {
-          throw new ToolError('UNSAFE_SYMLINK', `${options.label} ${abs} is a symlink to ${target}, outside ${root}`, {
-            hint: 'replace it with the file it points to or a relative link inside the server',
           });
         }
         tree.set(path, { type: 'symlink', target });

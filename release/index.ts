@@ -1,4 +1,51 @@
-/** The release module's public API: what packager and doctor may import from release/. */
+/**
+ * The release module: what a release is, in one place. packager produces releases with these
+ * rules and doctor verifies them with the same ones. It stands on abi-gate and on nothing else.
+ */
+
+// Targets and names
+export { TARGET_ARCHES, archOfMachine, archOfUname, isTargetArch, machineOf, targetDisagreement, type TargetArch, type TargetClaims } from './arch.js';
+export {
+  COMMIT,
+  RELEASE_NAME,
+  manifestFileName,
+  parseTarballName,
+  releaseBaseName,
+  sidecarManifestPath,
+  tarballFileName,
+  type FileNameParts,
+} from './naming.js';
+export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, type ArchivePath } from '../abi-gate/index.js';
+
+// The manifest
+export type { Manifest, ManifestCulprit, ManifestFile } from './manifest-types.js';
+export { MANIFEST_SCHEMA_PATH, serializeManifest, validateManifest, type ManifestValidation } from './manifest.js';
+export { MAX_MANIFEST_BYTES, loadManifest, parseManifestBytes, type ManifestLoad } from './manifest-load.js';
+export { firstDuplicateKey, invalidUtf8At } from './strict-json.js';
+
+// Entries: what a release may hold
+export {
+  MAC_LITTER_LABEL,
+  MAX_DEPTH,
+  isAbsoluteOrDrive,
+  isXattrPaxKey,
+  kindFindings,
+  macLitterOf,
+  pathFindings,
+  type EntryKind,
+  type MacLitter,
+  type ReleaseEntry,
+} from './entries.js';
+export { EntryWalk, walkEntries, type EntryFinding } from './entry-walk.js';
+export { LinkResolver, within, type Resolution } from './links.js';
+
+// What the release's files say
+export { NODE_MODULE_VERSIONS, NodeVersionFinder, findNodeVersion, moduleVersionOf, nodeModuleVersion } from './node-version.js';
+export { parseProductJson, productCommit, type ProductCommit, type ProductJson } from './product.js';
+export { compareVersions } from '../abi-gate/index.js';
+
+// Writing outputs
+export { replaceAtomically, tempBeside, writeFileAtomic } from './atomic-write.js';
 
 // The host check: what a release asks of the host, and the check-requirements.sh made from it
 export {

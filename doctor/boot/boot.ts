@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import createDebug from 'debug';
-import { predictLoad, type LoadPrediction } from '../../abi-gate/predict.js';
-import type { ScannedFile } from '../../abi-gate/types.js';
+import { predictLoad, type LoadPrediction } from '../../abi-gate/index.js';
+import type { ScannedFile } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
 import { BootContainer, newRunId, parkIfInterrupted } from './container.js';
 import { connectEngine } from './engine.js';

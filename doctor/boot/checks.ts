@@ -1,5 +1,5 @@
-import type { LoadPrediction } from '../../abi-gate/predict.js';
-import type { ScannedFile } from '../../abi-gate/types.js';
+import type { LoadPrediction } from '../../abi-gate/index.js';
+import type { ScannedFile } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { RuntimeFacts } from './runtime.js';
 import type { Probe, ServerStart } from './server.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isToolError } from '../../abi-gate/errors.js';
+import { isToolError } from '../../abi-gate/index.js';
 import { connectEngine, probeEngine } from './engine.js';
 
 describe('connectEngine', () => {

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import createDebug from 'debug';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
 

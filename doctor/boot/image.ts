@@ -4,7 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 import { reason } from './engine.js';
 
 const debug = createDebug('remote-ai:doctor:image');

@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { create } from 'tar';
-import { ToolError } from '../../abi-gate/errors.js';
+import { ToolError } from '../../abi-gate/index.js';
 import type { BootContainer } from './container.js';
 import { execIn } from './exec.js';
 

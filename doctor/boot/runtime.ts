@@ -1,8 +1,8 @@
 import createDebug from 'debug';
-import type { Runtime } from '../../abi-gate/predict.js';
-import { scanBuffer } from '../../abi-gate/scan-file.js';
-import { readTar } from '../../abi-gate/tar/read-tar.js';
-import type { Machine } from '../../abi-gate/types.js';
+import type { Runtime } from '../../abi-gate/index.js';
+import { scanBuffer } from '../../abi-gate/index.js';
+import { readTar } from '../../abi-gate/index.js';
+import type { Machine } from '../../abi-gate/index.js';
 import type { BootContainer } from './container.js';
 import type { RuntimeProbe } from './inspect-script.js';
 

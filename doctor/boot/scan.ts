@@ -1,5 +1,5 @@
 import { isScanned, scanPaths } from '../../abi-gate/index.js';
-import type { ScannedFile, TreeIndex } from '../../abi-gate/types.js';
+import type { ScannedFile, TreeIndex } from '../../abi-gate/index.js';
 
 /** What a boot needs from the static side: every ELF of the install and every path of its tree. */
 export interface InstallScan {

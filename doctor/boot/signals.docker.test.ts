@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_RUN, newRunId } from './container.js';
-import { dockerGate, ROOT, suiteName, type DockerGate } from './test-support/docker-gate.js';
+import { dockerGate, ROOT, skippedGate, suiteName, type DockerGate } from './test-support/docker-gate.js';
 import { removeFixtureTarballs, buildFixtureTarball } from './test-support/fixture-server.js';
 
 // A real process gets the signal, so this runs the compiled library (npm test builds first).
@@ -13,11 +13,10 @@ const gate: DockerGate =
   docker.run && !existsSync(DIST)
     ? process.env['CI'] === 'true'
       ? (() => { throw new Error(`CI=true but ${DIST} is missing: run npm run build`); })()
-      : { run: false, reason: `${DIST} missing (npm run build)` }
+      : skippedGate(`${DIST} missing (npm run build)`)
     : docker;
 
 describe.skipIf(!gate.run)(suiteName('doctor boot cleanup on signals', gate), () => {
-  if (!gate.run) return;
   let tarball = '';
   afterAll(removeFixtureTarballs);
   beforeAll(async () => {

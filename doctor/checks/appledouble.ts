@@ -1,24 +1,19 @@
+import { isXattrPaxKey, MAC_LITTER_LABEL, macLitterOf } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact } from '../verify-types.js';
-import { fail, normalizePath, partialVerdict, pass } from './tree.js';
-
-/** Keys macOS bsdtar writes for extended attributes (GNU tar warns "Ignoring unknown extended header keyword"). */
-const XATTR_KEY = /^(LIBARCHIVE\.xattr\.|SCHILY\.xattr\.)/;
+import { fail, partialVerdict, pass } from './tree.js';
 
 function macosFinding(entry: EntryFact): string | null {
-  const parts = normalizePath(entry.path).split('/');
-  const base = parts[parts.length - 1] ?? '';
-  if (parts.includes('__MACOSX')) return `${entry.path}: __MACOSX/ folder`;
-  if (base.startsWith('._')) return `${entry.path}: AppleDouble file`;
-  if (base === '.DS_Store') return `${entry.path}: .DS_Store`;
-  const keys = entry.paxKeys.filter((key) => XATTR_KEY.test(key));
+  const litter = macLitterOf(entry.path);
+  if (litter !== null) return `${entry.path}: ${MAC_LITTER_LABEL[litter]}`;
+  const keys = entry.paxKeys.filter(isXattrPaxKey);
   if (keys.length > 0) return `${entry.path}: xattr pax header ${keys.join(', ')}`;
   return null;
 }
 
 export function checkAppleDouble({ facts }: CheckContext): CheckResult {
   const details: string[] = [];
-  const globalKeys = facts.globalPaxKeys.filter((key) => XATTR_KEY.test(key));
+  const globalKeys = facts.globalPaxKeys.filter(isXattrPaxKey);
   if (globalKeys.length > 0) details.push(`global pax header: ${globalKeys.join(', ')}`);
   for (const entry of facts.entries) {
     const finding = macosFinding(entry);

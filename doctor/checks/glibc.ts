@@ -1,5 +1,5 @@
-import { checkFiles, fixHints, hintLines, isScanned } from '../../abi-gate/index.js';
-import type { ScannedFile, TreeIndex, Violation } from '../../abi-gate/types.js';
+import { checkFiles, fixHints, hintLines, isScanned, type ScannedFile, type TreeIndex, type Violation } from '../../abi-gate/index.js';
+import { dropTopFolder } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, TarballFacts } from '../verify-types.js';
 import { fail, normalizePath, partialVerdict, pass, plural, skip } from './tree.js';
@@ -41,7 +41,7 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
 function summarise(violations: readonly Violation[]): string {
   const byFile = new Map<string, string[]>();
   for (const v of violations) {
-    const file = v.path.split('/').slice(1).join('/') || v.path;
+    const file = dropTopFolder(v.path) ?? v.path;
     const what = v.family !== undefined && v.required !== undefined ? `${v.family} ${v.required}${v.allowed === undefined ? '' : ` > ${v.allowed}`}` : v.library ?? v.kind;
     byFile.set(file, [...(byFile.get(file) ?? []), what]);
   }

@@ -1,6 +1,6 @@
+import { machineOf, normalizeArchivePath } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact } from '../verify-types.js';
-import { MACHINE_OF } from './target.js';
 import { fail, incompleteReason, indexByRelative, pass, skip, topFolder } from './tree.js';
 
 const EXEC = 0o111;
@@ -15,7 +15,7 @@ export function checkLayout(ctx: CheckContext): CheckResult {
   const problems: string[] = [];
   const top = topFolder(facts.entries);
   if (top === null) {
-    const tops = [...new Set(facts.entries.map((e) => e.path.replace(/^\.\//, '').split('/')[0]))].slice(0, 5);
+    const tops = [...new Set(facts.entries.map((e) => normalizeArchivePath(e.path).split('/')[0]))].slice(0, 5);
     return fail('layout', `no single top-level folder (found ${tops.join(', ')}${tops.length === 5 ? ', ...' : ''}): the resolver strips exactly one`);
   }
   const index = indexByRelative(facts);
@@ -25,7 +25,7 @@ export function checkLayout(ctx: CheckContext): CheckResult {
   else if (!isExecutableFile(node)) problems.push(`${top}/node is not an executable file (mode ${node.mode.toString(8)}, ${node.kind})`);
   else {
     const scan = facts.binaries.get(node.path);
-    const want = MACHINE_OF[ctx.arch];
+    const want = machineOf(ctx.arch);
     if (scan === undefined || scan.format !== 'elf') {
       problems.push(`${top}/node is not a Linux ELF (${scan?.format ?? 'not a native binary'}): overlay a Linux node with packager --node`);
     } else if (scan.machine !== want) {
@@ -52,5 +52,5 @@ export function checkLayout(ctx: CheckContext): CheckResult {
   if (!hasExtensions) problems.push(`${top}/extensions/ is missing`);
 
   if (problems.length > 0) return fail('layout', `${problems.length} layout problems in ${top}/: ${problems[0]}`, problems);
-  return pass('layout', `${top}/ holds node (${MACHINE_OF[ctx.arch]} ELF), ${launchers[0] ?? 'bin/'}, out/server-main.js, product.json, extensions/`);
+  return pass('layout', `${top}/ holds node (${machineOf(ctx.arch)} ELF), ${launchers[0] ?? 'bin/'}, out/server-main.js, product.json, extensions/`);
 }

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../packager/manifest-types.js';
+import type { Manifest } from '../../release/index.js';
 import { buildGoodTarball, COMMIT } from '../test-support/good-tarball.js';
 import { mutateTarball, sidecarOf, type RawEntry } from '../test-support/hostile-tarballs.js';
 import { checkOf, failedIds, useTempDir, verifyOne } from '../test-support/run.js';
@@ -63,6 +63,52 @@ describe('manifest', () => {
     const check = checkOf(await verifyOne(file), 'manifest');
     expect(check.ok).toBe(false);
     expect(check.message).toMatch(/is not a valid manifest/);
+  });
+
+  /** The good manifest's bytes, edited as text: what no schema-checking writer would produce. */
+  async function rawManifestVariant(name: string, edit: (text: string) => Buffer | string): Promise<string> {
+    const file = join(dir(), name, basename(good.tarball));
+    await mkdir(join(dir(), name), { recursive: true });
+    await copyFile(good.tarball, file);
+    await writeFile(file.replace(/\.tar\.gz$/, '.manifest.json'), edit(await readFile(good.manifest, 'utf8')));
+    return file;
+  }
+
+  it('fails a manifest with a key twice, at the top or deep inside, naming it and where', async () => {
+    const top = await rawManifestVariant('dup-top', (t) => t.replace('{', `{\n  "commit": "${'f'.repeat(40)}",`));
+    const topCheck = checkOf(await verifyOne(top), 'manifest');
+    expect(topCheck.ok).toBe(false);
+    expect(topCheck.message).toMatch(/is not a valid manifest: key "commit" appears twice in \/: readers that keep the first/);
+    // Escaped spelling of the same key, in the third file record.
+    const deep = await rawManifestVariant('dup-deep', (t) => {
+      const manifest = JSON.parse(t) as { files: unknown[] };
+      const text = JSON.stringify(manifest, null, 2);
+      let at = text.indexOf('"files"');
+      for (let i = 0; i < 3; i++) at = text.indexOf('"path"', at + 1);
+      return `${text.slice(0, at)}"\\u0070ath": "x",\n      ${text.slice(at)}`;
+    });
+    expect(checkOf(await verifyOne(deep), 'manifest').message).toMatch(/key "path" appears twice in \/files\/2:/);
+  });
+
+  it('fails a manifest that is not UTF-8, naming the byte', async () => {
+    const file = await rawManifestVariant('utf8', (t) => Buffer.concat([Buffer.from(t.slice(0, 20)), Buffer.from([0xc0, 0xaf]), Buffer.from(t.slice(20))]));
+    expect(checkOf(await verifyOne(file), 'manifest').message).toMatch(/is not a valid manifest: not valid UTF-8: byte 0xc0 at offset 20$/);
+  });
+
+  it('refuses a manifest over 64 MiB without reading it', async () => {
+    const file = await rawManifestVariant('huge', (t) => t);
+    const { truncate } = await import('node:fs/promises');
+    // Sparse: 64 MiB + 1 byte of size costs no disk, and the reader must not read it anyway.
+    await truncate(file.replace(/\.tar\.gz$/, '.manifest.json'), 64 * 1024 * 1024 + 1);
+    expect(checkOf(await verifyOne(file), 'manifest').message).toMatch(/is not a valid manifest: 67108865 bytes, over the 64 MiB a manifest may have/);
+  });
+
+  it('fails when file name, manifest and node disagree on the arch, naming all three', async () => {
+    const file = await variant('arch', (e) => e, (m) => {
+      (m.target as Record<string, unknown>).arch = 'arm64';
+    });
+    const check = checkOf(await verifyOne(file), 'manifest');
+    expect(check.details).toContain('target arch disagrees: the file name says x64, the manifest says arm64, node is an ELF for x86_64 (x64)');
   });
 
   it('fails a tarball sha256 and size mismatch', async () => {

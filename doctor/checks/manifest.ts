@@ -1,10 +1,9 @@
 import { basename } from 'node:path';
-import { compareVersions, familyMaxima } from '../../abi-gate/index.js';
-import type { Manifest, ManifestFile } from '../../packager/manifest-types.js';
+import { familyMaxima } from '../../abi-gate/index.js';
+import { compareVersions, dropTopFolder, parseTarballName, productCommit, targetDisagreement, type Manifest, type ManifestFile } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact, TarballFacts } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
-import { parseTarballName } from './target.js';
 import { fail, formatBytes, incompleteReason, indexByRelative, pass, relativeToTop, skip, topFolder } from './tree.js';
 
 const KIND_OF: Record<ManifestFile['type'], EntryFact['kind']> = { file: 'file', directory: 'directory', symlink: 'symlink' };
@@ -74,16 +73,6 @@ function compareAbi(manifest: Manifest, facts: TarballFacts): string[] {
   return problems;
 }
 
-function productCommit(text: string | null): { commit: string | null; error: string | null } {
-  if (text === null) return { commit: null, error: 'product.json is missing, so its commit cannot be compared' };
-  try {
-    const parsed = JSON.parse(text) as { commit?: unknown };
-    return typeof parsed.commit === 'string' ? { commit: parsed.commit, error: null } : { commit: null, error: 'product.json has no commit' };
-  } catch (error) {
-    return { commit: null, error: `product.json is not valid JSON: ${(error as Error).message}` };
-  }
-}
-
 export function checkManifest(ctx: CheckContext): CheckResult {
   const { facts, manifest: load } = ctx;
   if (load.state === 'missing') {
@@ -101,12 +90,16 @@ export function checkManifest(ctx: CheckContext): CheckResult {
   if (facts.compressedSize !== manifest.tarball.size) {
     problems.push(`tarball size is ${facts.compressedSize} bytes, the manifest says ${manifest.tarball.size}`);
   }
-  const fromName = parseTarballName(basename(facts.file)).commit;
+  const name = parseTarballName(basename(facts.file));
+  const node = [...facts.binaries.values()].find((scan) => dropTopFolder(scan.path) === 'node' && scan.format === 'elf');
+  const target = targetDisagreement({ fileName: name.arch, manifest: manifest.target.arch, nodeMachine: node?.machine ?? null });
+  if (target !== null) problems.push(target);
+  const fromName = name.commit;
   if (fromName === null) problems.push(`commit: the file name ${basename(facts.file)} carries no 40-hex commit to compare with ${manifest.commit}`);
   else if (fromName !== manifest.commit) problems.push(`commit: the file name says ${fromName}, the manifest says ${manifest.commit}`);
   const product = productCommit(facts.productJson);
   if (product.error !== null) problems.push(`commit: ${product.error}`);
-  else if (product.commit !== manifest.commit) problems.push(`commit: product.json says ${product.commit ?? '?'}, the manifest says ${manifest.commit}`);
+  else if (product.commit !== manifest.commit) problems.push(`commit: product.json says ${product.commit}, the manifest says ${manifest.commit}`);
   problems.push(...compareFiles(manifest, facts), ...compareAbi(manifest, facts));
 
   if (problems.length > 0) {

@@ -1,12 +1,12 @@
 import { isScanned } from '../../abi-gate/index.js';
+import { machineOf } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext } from '../verify-types.js';
-import { MACHINE_OF } from './target.js';
 import { fail, partialVerdict, pass } from './tree.js';
 
 export function checkPlatform(ctx: CheckContext): CheckResult {
   const { facts } = ctx;
-  const want = MACHINE_OF[ctx.arch];
+  const want = machineOf(ctx.arch);
   const details: string[] = [];
   let elf = 0;
   for (const [path, scan] of facts.binaries) {

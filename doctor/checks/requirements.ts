@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, type HostRequirements } from '../../release/index.js';
+import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, machineOf, type HostRequirements } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
-import { MACHINE_OF } from './target.js';
 import { fail, incompleteReason, indexByRelative, pass, relativeToTop, skip, topFolder } from './tree.js';
 
 /**
@@ -19,7 +18,7 @@ export function requirementsOf(ctx: CheckContext): HostRequirements {
   const top = topFolder(facts.entries);
   const files = elfFiles(facts).map((file) => ({ ...file, path: relativeToTop(file.path, top) ?? file.path }));
   const index = indexByRelative(facts);
-  return hostRequirements(files, { has: (path) => index.has(path) }, MACHINE_OF[ctx.arch]);
+  return hostRequirements(files, { has: (path) => index.has(path) }, machineOf(ctx.arch));
 }
 
 export function checkRequirements(ctx: CheckContext): CheckResult {

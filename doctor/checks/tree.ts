@@ -1,13 +1,9 @@
+import { normalizeArchivePath, singleTopFolder, stripTopFolder } from '../../release/index.js';
 import type { CheckResult, StaticCheckId } from '../report-types.js';
 import type { EntryFact, TarballFacts } from '../verify-types.js';
 
-/** `./a//b/` -> `a/b`: how tar extractors treat the stored name. */
-export function normalizePath(path: string): string {
-  return path
-    .split('/')
-    .filter((part) => part !== '' && part !== '.')
-    .join('/');
-}
+/** `./a//b/` -> `a/b`: how tar extractors treat the stored name (the release module's rule). */
+export const normalizePath = normalizeArchivePath;
 
 const topCache = new WeakMap<readonly EntryFact[], string | null>();
 const indexCache = new WeakMap<TarballFacts, Map<string, EntryFact>>();
@@ -16,29 +12,13 @@ const indexCache = new WeakMap<TarballFacts, Map<string, EntryFact>>();
 export function topFolder(entries: readonly EntryFact[]): string | null {
   const cached = topCache.get(entries);
   if (cached !== undefined) return cached;
-  const top = findTopFolder(entries);
+  const top = singleTopFolder(entries.map((entry) => ({ path: entry.path, directory: entry.kind === 'directory' })));
   topCache.set(entries, top);
   return top;
 }
 
-function findTopFolder(entries: readonly EntryFact[]): string | null {
-  let top: string | null = null;
-  for (const entry of entries) {
-    const first = normalizePath(entry.path).split('/')[0] ?? '';
-    if (first === '') continue;
-    if (top === null) top = first;
-    else if (top !== first) return null;
-  }
-  return top;
-}
-
 /** Path relative to the top folder (`''` for the folder itself), or null for one outside it. */
-export function relativeToTop(path: string, top: string | null): string | null {
-  const normal = normalizePath(path);
-  if (top === null) return normal;
-  if (normal === top) return '';
-  return normal.startsWith(`${top}/`) ? normal.slice(top.length + 1) : null;
-}
+export const relativeToTop = stripTopFolder;
 
 /** Entries by path relative to the top folder; later entries win, as they do on extraction. */
 export function indexByRelative(facts: TarballFacts): ReadonlyMap<string, EntryFact> {

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
-import { readTar, type TarEntryType } from '../../abi-gate/tar/index.js';
+import { readTar, type TarEntryType } from '../../abi-gate/index.js';
 import { withHostCheck } from './host-check.js';
 
 export type RawType = 'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'directory' | 'fifo';

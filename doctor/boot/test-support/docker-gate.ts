@@ -6,9 +6,24 @@ import { corpusNode } from '../linux-node.js';
 export const ROOT = packageRoot();
 
 
+/**
+ * Skipped or not, a gate has the same fields, so a Docker suite registers all its tests either
+ * way and a run without an engine counts them as skipped (with the reason) rather than as zero
+ * tests. When skipped, `docker` throws on use and `image`/`node` are empty: no test body runs.
+ */
 export type DockerGate =
   | { run: true; docker: Docker; image: string; node: string }
-  | { run: false; reason: string };
+  | { run: false; reason: string; docker: Docker; image: string; node: string };
+
+/** A gate that skips for `reason`: its tests register, none runs. */
+export function skippedGate(reason: string): DockerGate {
+  const docker = new Proxy({} as Docker, {
+    get: (_target, key) => {
+      throw new Error(`Docker tests are skipped (${reason}): docker.${String(key)} was used outside a test`);
+    },
+  });
+  return { run: false, reason, docker, image: '', node: '' };
+}
 
 /**
  * Whether the Docker tests can run here. Outside CI a missing engine, image or node skips them
@@ -19,7 +34,7 @@ export async function dockerGate(): Promise<DockerGate> {
   const refuse = (reason: string): DockerGate => {
     if (ci) throw new Error(`CI=true but the Docker tests cannot run: ${reason}`);
     console.warn(`skipping Docker tests: ${reason}`);
-    return { run: false, reason };
+    return skippedGate(reason);
   };
   const engine = await probeEngine({ pingTimeoutMs: 3_000 });
   if (!engine.ok) return refuse(engine.reason);

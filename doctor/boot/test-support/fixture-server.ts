@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { build } from '../../../packager/build.js';
+import { build } from '../../../packager/index.js';
 import { ROOT } from './docker-gate.js';
 
 export const COMMIT = 'b0075eed0000000000000000000000000000c0de';

@@ -1,7 +1,9 @@
 /**
- * Resolves archive paths the way an extractor sees them: symlinks defined earlier in the stream
- * are followed (a folder symlink `a -> ..` makes a later `a/x` land outside), a `..` above the
- * archive root is an escape.
+ * Resolves archive paths the way the kernel resolves them once a release is extracted: symlinks
+ * are followed component by component (a folder symlink `a -> ..` makes a later `a/x` land
+ * outside; `x -> .` makes `x/..` the parent, not the folder itself), a `..` above the archive
+ * root is an escape, and more than 40 links on one path is a loop (ELOOP). A lexical
+ * normalisation (`path.normalize`) gets every one of these wrong.
  */
 export type Resolution =
   | { kind: 'path'; parts: string[] }
@@ -9,20 +11,25 @@ export type Resolution =
   | { kind: 'absolute'; via: string }
   | { kind: 'loop' };
 
-/** Same bound as the kernel's MAXSYMLINKS (40) for following links. */
+/** The kernel's MAXSYMLINKS (40): links followed on one path resolution before ELOOP. */
 const MAX_HOPS = 40;
 
 export class LinkResolver {
   /** Resolved location of each symlink -> its stored target. */
   private readonly links = new Map<string, string>();
 
-  addSymlink(location: string[], target: string): void {
+  addSymlink(location: readonly string[], target: string): void {
     this.links.set(location.join('/'), target);
   }
 
   /** Drops a link that a later entry replaced, as extraction would. */
-  remove(location: string[]): void {
-    this.links.delete(location.join('/'));
+  remove(location: readonly string[]): void {
+    if (this.links.size > 0) this.links.delete(location.join('/'));
+  }
+
+  /** Every link so far: location -> target. */
+  entries(): IterableIterator<[string, string]> {
+    return this.links.entries();
   }
 
   resolve(parts: readonly string[], followLast: boolean): Resolution {
@@ -38,6 +45,7 @@ export class LinkResolver {
         continue;
       }
       stack.push(part);
+      if (this.links.size === 0) continue;
       const key = stack.join('/');
       const target = this.links.get(key);
       if (target === undefined || (queue.length === 0 && !followLast)) continue;

@@ -1,11 +1,10 @@
 /**
  * The release manifest that packager writes beside each tarball and doctor verifies.
- * Published as `packager/manifest.schema.json`. Keys are a contract: extend, never rename.
+ * Published as `release/manifest.schema.json`. Keys are a contract: extend, never rename.
  */
 import type { Culprit } from '../abi-gate/index.js';
-import type { HostRequirements } from '../release/index.js';
-
-export type TargetArch = 'x64' | 'arm64';
+import type { TargetArch } from './arch.js';
+import type { HostRequirements } from './host-check/requirements.js';
 
 export interface ManifestFile {
   /** Relative to the tarball's top-level folder, '/'-separated, e.g. `bin/remote-ai-server`. */

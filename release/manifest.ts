@@ -7,8 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Manifest } from './manifest-types.js';
 
-export type { Manifest, ManifestCulprit, ManifestFile, TargetArch } from './manifest-types.js';
-
 /** Path of `manifest.schema.json` (beside the compiled module in dist/ as in the source tree). */
 export const MANIFEST_SCHEMA_PATH = fileURLToPath(new URL('./manifest.schema.json', import.meta.url));
 
@@ -32,7 +30,12 @@ export function validateManifest(value: unknown): ManifestValidation {
   return { ok: false, errors: [...new Set(errors)] };
 }
 
-/** The manifest's name for a release: `<name>-<commit>-linux-<arch>`. */
-export function releaseBaseName(name: string, commit: string, arch: string): string {
-  return `${name}-${commit}-linux-${arch}`;
+/**
+ * The manifest as packager writes it: schema-checked first (a manifest doctor would refuse is a
+ * packager bug, never a file), two-space JSON, one trailing newline.
+ */
+export function serializeManifest(manifest: Manifest): string {
+  const valid = validateManifest(manifest);
+  if (!valid.ok) throw new Error(`internal: the manifest does not match its schema: ${valid.errors.join('; ')}`);
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
