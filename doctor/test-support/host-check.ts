@@ -4,10 +4,22 @@
  */
 import { isScanned, scanBuffer, type ScanEntry } from '../../abi-gate/index.js';
 import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements } from '../../release/index.js';
-import type { RawEntry } from './hostile-tarballs.js';
+
+/** The parts of hostile-tarballs' RawEntry read here (not imported: that module imports this one). */
+interface RawFile {
+  path: string;
+  type?: string;
+  content?: Buffer | string;
+}
+
+export interface ScriptEntry {
+  path: string;
+  mode: number;
+  content: string;
+}
 
 /** The generated script for `entries` (one top folder `top`), as the raw entry packager would write. */
-export function hostCheckEntry(entries: readonly RawEntry[], top: string, machine = 'x86_64'): RawEntry {
+export function hostCheckEntry(entries: readonly RawFile[], top: string, machine = 'x86_64'): ScriptEntry {
   const prefix = `${top}/`;
   const files = entries.filter((e) => (e.type ?? 'file') === 'file' && e.path.startsWith(prefix));
   const scans: ScanEntry[] = [];
@@ -22,7 +34,7 @@ export function hostCheckEntry(entries: readonly RawEntry[], top: string, machin
 }
 
 /** `entries` with the generated host check in place of any other (added when missing). */
-export function withHostCheck(entries: readonly RawEntry[], top: string): RawEntry[] {
+export function withHostCheck<T extends RawFile>(entries: readonly T[], top: string): (T | ScriptEntry)[] {
   const path = `${top}/${CHECK_SCRIPT_PATH}`;
   const rest = entries.filter((e) => e.path !== path);
   return [...rest, hostCheckEntry(rest, top)];
