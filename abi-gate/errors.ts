@@ -56,6 +56,7 @@ export const TOOL_ERROR_CODES = {
   INPUT_MISSING: usage('--server or --native names nothing'),
   INPUT_KIND: usage('--server or --native is neither a folder nor a .tar.gz'),
   INPUT_CHANGED: usage('an input file changed size while it was packed'),
+  FILE_TOO_LARGE: usage('a server file of 8 GiB or more: the release format holds none'),
   SERVER_INCOMPLETE: usage('the server build lacks out/server-main.js or product.json'),
   PRODUCT_JSON: usage('the server product.json is not a JSON object'),
   COMMIT_MISMATCH: usage('product.json names another commit than --commit'),

@@ -107,6 +107,9 @@ export {
   type TarEntryType,
   type TarErrorKind,
   type TarLimits,
+  type TarMetaRecord,
+  TAR_FIELDS,
+  TAR_BLOCK,
 } from './tar/index.js';
 
 // The one CLI shell of the three tools (commands, help, version, errors, signals)

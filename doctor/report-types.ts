@@ -4,6 +4,7 @@
  */
 export type StaticCheckId =
   | 'integrity'
+  | 'format'
   | 'manifest'
   | 'layout'
   | 'appledouble'

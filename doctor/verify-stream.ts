@@ -8,7 +8,7 @@ import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import createDebug from 'debug';
 import { isTarError, TarBinaryCollector, ToolError, type ChunkObserver, type TarEntryInfo, type TarEntryType } from '../abi-gate/index.js';
-import { dropTopFolder, NodeVersionFinder, type EntryKind } from '../release/index.js';
+import { dropTopFolder, FormatChecker, NodeVersionFinder, type EntryKind } from '../release/index.js';
 import type { EntryFact, Integrity, LimitBreach, Limits, TarballFacts } from './verify-types.js';
 
 const debug = createDebug('remote-ai:doctor:verify');
@@ -106,6 +106,7 @@ function emptyFacts(file: string, size: number): TarballFacts {
     binaries: new Map(),
     productJson: null,
     nodeVersion: null,
+    format: { top: null, violations: [], count: 0 },
   };
 }
 
@@ -120,6 +121,9 @@ class EntryFacts {
   private lastPaxKeys: string[] = [];
   private lastGlobalPax: Record<string, string> | null = null;
 
+  /** The release format's rules, applied as the entries stream by (release/format-check.ts). */
+  readonly format = new FormatChecker();
+
   constructor(
     private readonly facts: TarballFacts,
     private readonly limits: Limits,
@@ -132,6 +136,7 @@ class EntryFacts {
   readonly onEntry = (info: TarEntryInfo): ChunkObserver | undefined => {
     const { facts } = this;
     this.seen = info.offset + 512;
+    this.format.entry(info);
     this.checkLimits(info);
     if (facts.globalPaxKeys.length === 0 && info.globalPax !== this.lastGlobalPax) {
       this.lastGlobalPax = info.globalPax;
@@ -228,6 +233,7 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
   try {
     const result = await collector.collect();
     facts.decompressedBytes = result.tarBytes;
+    entries.format.finish(result);
     facts.complete = result.eof;
     if (!result.eof) {
       facts.integrity = { ok: false, reason: 'truncated', message: `${file}: the tar stream ends without its end-of-archive blocks: the archive is incomplete` };
@@ -239,5 +245,6 @@ export async function readTarballFacts(file: string, limits: Limits): Promise<Ta
   }
   for (const scan of collector.binaries()) facts.binaries.set(scan.path, scan);
   if (rawBytes === size) facts.compressedSha256 = fileHash.digest('hex');
+  facts.format = { top: entries.format.top, violations: entries.format.violations, count: entries.format.count };
   return facts;
 }

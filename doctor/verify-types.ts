@@ -3,7 +3,7 @@
  * each can be tested on its own and the pass stays the one place that reads bytes.
  */
 import type { BinaryFormat, Policy, ScanEntry } from '../abi-gate/index.js';
-import type { EntryKind, ManifestLoad, TargetArch } from '../release/index.js';
+import type { EntryKind, FormatViolation, ManifestLoad, TargetArch } from '../release/index.js';
 
 export type { EntryKind, ManifestLoad };
 
@@ -74,6 +74,8 @@ export interface TarballFacts {
   productJson: string | null;
   /** Version read from the bytes of `<top>/node` (e.g. `20.18.2`), null when absent or unknown. */
   nodeVersion: string | null;
+  /** Where the archive leaves the canonical release format (release/format.ts), as read. */
+  format: { top: string | null; violations: FormatViolation[]; count: number };
 }
 
 export interface VerifyOptions {

@@ -20,6 +20,7 @@ describe('verify', () => {
     expect(exitCodeOf(report)).toBe(0);
     expect(report.tarballs[0]?.checks.map((c) => [c.id, c.ok])).toEqual([
       ['integrity', true],
+      ['format', true],
       ['manifest', true],
       ['layout', true],
       ['appledouble', true],

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { readTar } from '../abi-gate/index.js';
+import { checkReleaseFormat } from '../release/index.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
 import { cleanTempDirs, tempDir } from './test-support/fixtures.js';
 
@@ -122,4 +123,51 @@ test('a tarball of many blocks: one gzip member, identical on every write, read 
     if (entry.type === 'file') seen.push(`${entry.path} ${createHash('sha256').update(Buffer.concat(chunks)).digest('hex')}`);
   });
   expect(seen).toEqual(expected);
+});
+
+test('what the writer writes is the canonical release format, long and unusual names included', async () => {
+  const dir = await tempDir();
+  const source = join(dir, 'data');
+  await writeFile(source, 'x');
+  const top = `remote-ai-server-${'a'.repeat(40)}-linux-x64`;
+  // A path whose first 100 bytes end in '/': the name field must not (node-tar would take it for a folder).
+  const slashAt100 = `${top}/${'s'.repeat(100 - top.length - 2)}/${'t'.repeat(200)}/f.js`;
+  expect(Buffer.from(slashAt100).subarray(0, 100).toString().endsWith('/')).toBe(true);
+  const entries: PackEntry[] = [
+    { type: 'directory', path: top },
+    { type: 'directory', path: `${top}/${'d'.repeat(120)}` },
+    { type: 'file', path: `${top}/${'d'.repeat(120)}/${'n'.repeat(90)}.js`, source, size: 1, executable: false },
+    { type: 'directory', path: `${top}/${'s'.repeat(100 - top.length - 2)}` },
+    { type: 'directory', path: `${top}/${'s'.repeat(100 - top.length - 2)}/${'t'.repeat(200)}` },
+    { type: 'file', path: slashAt100, source, size: 1, executable: true },
+    { type: 'file', path: `${top}/ünïcødé-名前.txt`, source, size: 1, executable: false },
+    { type: 'symlink', path: `${top}/link`, target: `${'d'.repeat(120)}/${'n'.repeat(90)}.js` },
+  ];
+  const out = join(dir, `${top}.tar.gz`);
+  await writeTarGz(entries, out, { mtime: 946684800 });
+  const checked = await checkReleaseFormat(out);
+  expect(checked.violations).toEqual([]);
+  expect(checked.top).toBe(top);
+  // node-tar reads the same entries with the same types.
+  const { t } = await import('tar');
+  const seen: string[] = [];
+  await t({ file: out, onReadEntry: (e) => seen.push(`${e.type} ${e.path}`) });
+  expect(seen).toEqual([
+    `Directory ${top}/`,
+    `Directory ${top}/${'d'.repeat(120)}/`,
+    `File ${entries[2]?.path}`,
+    `Directory ${top}/${'s'.repeat(100 - top.length - 2)}/`,
+    `Directory ${top}/${'s'.repeat(100 - top.length - 2)}/${'t'.repeat(200)}/`,
+    `File ${slashAt100}`,
+    `File ${top}/ünïcødé-名前.txt`,
+    `SymbolicLink ${top}/link`,
+  ]);
+});
+
+test('a file of 8 GiB or more is refused: the format has no pax size', async () => {
+  const dir = await tempDir();
+  const error = await writeTarGz([{ type: 'file', path: 'f', source: '/dev/zero', size: 0o77777777777 + 1, executable: false }], join(dir, 'o.tar.gz'), {
+    mtime: 0,
+  }).catch((e: unknown) => e);
+  expect((error as Error).message).toContain('no file of 8 GiB or more');
 });

@@ -1,7 +1,8 @@
 /**
- * The reproducible tar.gz writer. Every byte depends only on the entries handed in: no owner
- * names, uid/gid 0, fixed mtime, normalised modes, no xattrs, and a gzip header with no name, no
- * mtime and a fixed OS byte. Written here rather than with node-tar's Pack because Pack stats the
+ * The reproducible tar.gz writer of the canonical release format (release/format.ts, checked
+ * against its output by tar-writer.test.ts). Every byte depends only on the entries handed in: no
+ * owner names, uid/gid 0, fixed mtime, normalised modes, no xattrs, and a gzip header with no
+ * name, no mtime and a fixed OS byte. Written here rather than with node-tar's Pack because Pack stats the
  * disk itself (owner, mtime, xattr-free but readdir-ordered) and would need every field overridden;
  * a ustar writer is ~100 lines and lets each file be read once while it is hashed. The stream is
  * compressed on several threads by parallel-gzip.ts and hashed as it is written.
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import createDebug from 'debug';
 import { ToolError } from '../abi-gate/index.js';
+import { MAX_FILE_SIZE, RELEASE_MODES, RELEASE_TYPEFLAGS, USTAR_MAGIC, USTAR_VERSION, ustarFallbackName } from '../release/index.js';
 import { ParallelGzipWriter, type GzipResult, type ParallelGzipOptions } from './parallel-gzip.js';
 
 const debug = createDebug('remote-ai:packager:tar');
@@ -45,15 +47,20 @@ export interface PackOptions {
 const BLOCK = 512;
 const READ_CHUNK = 1 << 20;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
-const MAX_OCTAL_SIZE = 0o77777777777;
 
-const MODE_DIRECTORY = 0o755;
-const MODE_EXECUTABLE = 0o755;
-const MODE_FILE = 0o644;
-const MODE_SYMLINK = 0o777;
+const MODE_DIRECTORY = RELEASE_MODES.directory;
+const MODE_EXECUTABLE = RELEASE_MODES.executable;
+const MODE_FILE = RELEASE_MODES.file;
+const MODE_SYMLINK = RELEASE_MODES.symlink;
 
 /** Writes `entries` in the given order as a gzip'd ustar archive at `outPath`. */
 export async function writeTarGz(entries: readonly PackEntry[], outPath: string, options: PackOptions): Promise<PackResult> {
+  const huge = entries.find((e) => e.type === 'file' && e.size > MAX_FILE_SIZE);
+  if (huge !== undefined && huge.type === 'file') {
+    throw new ToolError('FILE_TOO_LARGE', `${huge.source} is ${huge.size} bytes: a release holds no file of 8 GiB or more`, {
+      hint: 'leave it out of the server tree',
+    });
+  }
   const handle = await open(outPath, 'wx');
   const gzip = new ParallelGzipWriter(handle, options.gzip);
   const push = (chunk: Buffer): Promise<void> => gzip.write(chunk);
@@ -65,14 +72,14 @@ export async function writeTarGz(entries: readonly PackEntry[], outPath: string,
   try {
     for (const entry of entries) {
       if (entry.type === 'directory') {
-        for (const block of headerBlocks(`${entry.path}/`, '5', MODE_DIRECTORY, 0, '', options.mtime)) await push(block);
+        for (const block of headerBlocks(`${entry.path}/`, RELEASE_TYPEFLAGS.directory, MODE_DIRECTORY, 0, '', options.mtime)) await push(block);
         packed.push({ sha256: null, size: 0, mode: MODE_DIRECTORY });
       } else if (entry.type === 'symlink') {
-        for (const block of headerBlocks(entry.path, '2', MODE_SYMLINK, 0, entry.target, options.mtime)) await push(block);
+        for (const block of headerBlocks(entry.path, RELEASE_TYPEFLAGS.symlink, MODE_SYMLINK, 0, entry.target, options.mtime)) await push(block);
         packed.push({ sha256: null, size: 0, mode: MODE_SYMLINK });
       } else {
         const mode = entry.executable ? MODE_EXECUTABLE : MODE_FILE;
-        for (const block of headerBlocks(entry.path, '0', mode, entry.size, '', options.mtime)) await push(block);
+        for (const block of headerBlocks(entry.path, RELEASE_TYPEFLAGS.file, mode, entry.size, '', options.mtime)) await push(block);
         const sha256 = await packFile(entry, push, readBuffer);
         packed.push({ sha256, size: entry.size, mode });
         contentBytes += entry.size;
@@ -144,14 +151,13 @@ function headerBlocks(path: string, type: '0' | '2' | '5', mode: number, size: n
   let split = splitUstarPath(path);
   if (split === null) {
     pax.push(['path', path]);
-    split = { prefix: '', name: truncateUtf8(path, 100) };
+    split = { prefix: '', name: ustarFallbackName(path, type === RELEASE_TYPEFLAGS.directory) };
   }
   let link = linkTarget;
   if (Buffer.byteLength(link) > 100) {
     pax.push(['linkpath', link]);
     link = truncateUtf8(link, 100);
   }
-  if (size > MAX_OCTAL_SIZE) pax.push(['size', String(size)]);
   const blocks: Buffer[] = [];
   if (pax.length > 0) {
     const body = Buffer.from(pax.map(([key, value]) => paxRecord(key, value)).join(''));
@@ -163,7 +169,7 @@ function headerBlocks(path: string, type: '0' | '2' | '5', mode: number, size: n
     const padding = (BLOCK - (body.length % BLOCK)) % BLOCK;
     if (padding > 0) blocks.push(Buffer.alloc(padding));
   }
-  blocks.push(ustarBlock(split, type, mode, size > MAX_OCTAL_SIZE ? 0 : size, link, mtime));
+  blocks.push(ustarBlock(split, type, mode, size, link, mtime));
   return blocks;
 }
 
@@ -178,7 +184,7 @@ function ustarBlock(name: { prefix: string; name: string }, type: string, mode: 
   block.fill(0x20, 148, 156);
   block.write(type, 156, 1, 'latin1');
   block.write(link, 157, 100, 'utf8');
-  block.write('ustar\u000000', 257, 8, 'latin1');
+  block.write(`${USTAR_MAGIC}${USTAR_VERSION}`, 257, 8, 'latin1');
   writeOctal(block, 329, 8, 0);
   writeOctal(block, 337, 8, 0);
   block.write(name.prefix, 345, 155, 'utf8');

@@ -58,3 +58,21 @@ export {
   type HostRequirements,
 } from './host-check/requirements.js';
 export { checkRequirementsScript, requirementLines, causeText, CHECK_SCRIPT_PATH, UNMET_EXIT_CODE } from './host-check/script.js';
+
+// The release format: the one tar.gz layout packager writes and doctor accepts
+export { FormatChecker, checkReleaseFormat } from './format-check.js';
+export {
+  MAX_FILE_SIZE,
+  PAX_KEYS,
+  RELEASE_MODES,
+  RELEASE_TYPEFLAGS,
+  isTopFolderName,
+  USTAR_MAGIC,
+  USTAR_VERSION,
+  linkTargetProblems,
+  namingProblems,
+  ustarFallbackName,
+  type FormatRule,
+  type FormatViolation,
+  type ReleaseEntryType,
+} from './format.js';

@@ -6,6 +6,27 @@
 
 export const BLOCK = 512;
 
+/** Where each field of a ustar header block lives: [offset, length] (POSIX.1-2001 ustar). */
+export const TAR_FIELDS = {
+  name: [0, 100],
+  mode: [100, 8],
+  uid: [108, 8],
+  gid: [116, 8],
+  size: [124, 12],
+  mtime: [136, 12],
+  checksum: [148, 8],
+  typeflag: [156, 1],
+  linkname: [157, 100],
+  magic: [257, 6],
+  version: [263, 2],
+  uname: [265, 32],
+  gname: [297, 32],
+  devmajor: [329, 8],
+  devminor: [337, 8],
+  prefix: [345, 155],
+  pad: [500, 12],
+} as const satisfies Record<string, readonly [number, number]>;
+
 export interface HeaderBlock {
   /** The typeflag byte as a character; NUL (pre-POSIX regular file) reads as `'0'`. */
   typeflag: string;

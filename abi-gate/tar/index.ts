@@ -10,4 +10,6 @@ export type {
   TarEntryInfo,
   TarEntryType,
   TarLimits,
+  TarMetaRecord,
 } from './types.js';
+export { TAR_FIELDS, BLOCK as TAR_BLOCK, numberField } from './header.js';

@@ -22,7 +22,9 @@ interface Seen {
 async function readAll(input: string | NodeJS.ReadableStream): Promise<Seen[]> {
   const seen: Seen[] = [];
   let turn = 0;
-  await readTar(input, async (info, body) => {
+  await readTar(input, async (entry, body) => {
+    // The header is a view valid only during the handler's synchronous part: keep a copy.
+    const info = { ...entry, header: Buffer.from(entry.header) };
     const chunks: Buffer[] = [];
     const way = turn++ % 2;
     if (way === 0) await body.forEach((chunk) => chunks.push(chunk));

@@ -2,7 +2,7 @@ import { TarBody } from './body.js';
 import { TarError } from './errors.js';
 import { BLOCK, decodeHeader, type HeaderBlock } from './header.js';
 import { parsePaxRecords, paxNumber } from './pax.js';
-import type { TarEntryHandler, TarEntryInfo, TarEntryType } from './types.js';
+import type { TarEntryHandler, TarEntryInfo, TarEntryType, TarMetaRecord } from './types.js';
 
 const META_TYPES: ReadonlySet<string> = new Set(['x', 'X', 'g', 'L', 'K', 'N']);
 /** Types whose size a pax `size` record may override (node-tar's normalFsTypes; GNU tar agrees). */
@@ -20,6 +20,7 @@ const TYPES: Readonly<Record<string, TarEntryType>> = {
 };
 const EMPTY: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>);
 const NO_BYTES = Buffer.alloc(0);
+const NO_META: readonly TarMetaRecord[] = Object.freeze([]);
 
 type State = 'header' | 'body' | 'meta' | 'pad' | 'eof';
 
@@ -45,6 +46,8 @@ export class TarParser {
   eof = false;
   entries = 0;
   failure: unknown = null;
+  /** Offset of the first zero block that a header, not a second zero block, followed. */
+  loneZeroBlock: number | null = null;
   private state: State = 'header';
   private chunk: Buffer = NO_BYTES;
   private pos = 0;
@@ -61,6 +64,9 @@ export class TarParser {
   private metaBuf: Buffer = NO_BYTES;
   private metaFill = 0;
   private pendingPax: Record<string, string> | null = null;
+  /** Meta headers read since the last entry, handed to the next one. */
+  private pendingMeta: TarMetaRecord[] | null = null;
+  private nullBlockOffset = 0;
   private longPath: string | undefined;
   private longLink: string | undefined;
   private globalPax: Record<string, string> = EMPTY;
@@ -108,6 +114,11 @@ export class TarParser {
     throw new TarError('truncated', `${this.label}: archive ends inside an entry at tar offset ${this.base + this.pos}`, {
       hint: 'the file is incomplete; download or build it again',
     });
+  }
+
+  /** Meta headers that no entry followed. */
+  get danglingMeta(): readonly TarMetaRecord[] {
+    return this.pendingMeta ?? NO_META;
   }
 
   /** Resolves once the last handler has settled (after a failure too: it has been told). */
@@ -214,28 +225,31 @@ export class TarParser {
         this.eof = true;
       }
       this.sawNullBlock = true;
+      this.nullBlockOffset = offset;
       return;
     }
+    if (this.sawNullBlock) this.loneZeroBlock ??= this.nullBlockOffset;
     this.sawNullBlock = false;
     if (decoded.kind === 'bad') throw this.bad(offset, `corrupt tar header (${decoded.reason})`);
     const header = decoded.header;
     if (header.size < 0) throw this.bad(offset, `negative size ${header.size} in a tar header`);
     if (META_TYPES.has(header.typeflag)) {
-      this.startMeta(header, offset);
+      this.startMeta(header, offset, block.subarray(start, start + BLOCK));
       return;
     }
     this.entries++;
     if (this.entries > this.limits.maxEntries) {
       throw new TarError('limit', `${this.label}: more than ${this.limits.maxEntries} entries`);
     }
-    const info = this.entryInfo(header, offset);
+    const info = this.entryInfo(header, offset, block.subarray(start, start + BLOCK));
     this.pendingPax = null;
+    this.pendingMeta = null;
     this.longPath = undefined;
     this.longLink = undefined;
     this.dispatch(info);
   }
 
-  private entryInfo(header: HeaderBlock, offset: number): TarEntryInfo {
+  private entryInfo(header: HeaderBlock, offset: number, raw: Buffer): TarEntryInfo {
     const pax = this.pendingPax ?? EMPTY;
     const global = this.globalPax;
     const path = pax.path ?? this.longPath ?? header.name;
@@ -244,10 +258,11 @@ export class TarParser {
     let type = TYPES[typeflag] ?? 'other';
     let size = header.size;
     // Framing as node-tar and GNU tar do it: a pax size counts for file-system entries only, and
-    // a directory (or a pre-POSIX file named with a trailing '/') has no body.
+    // a directory (or a pre-POSIX file named with a trailing '/') has no body. A GNU dumpdir
+    // ('D') keeps its body: both skip it.
     if (FS_TYPES.has(typeflag)) size = paxNumber(pax.size) ?? paxNumber(global.size) ?? size;
     if (typeflag === '0' && path.endsWith('/')) type = 'directory';
-    if (typeflag === '5' || type === 'directory') size = 0;
+    if (typeflag === '5' || (type === 'directory' && typeflag !== 'D')) size = 0;
     if (path === '') throw this.bad(offset, 'tar entry without a path');
     const isLink = typeflag === '1' || typeflag === '2';
     if (isLink && linkpath === '') throw this.bad(offset, `link ${JSON.stringify(path)} without a target`);
@@ -268,6 +283,8 @@ export class TarParser {
       pax,
       globalPax: global,
       offset,
+      header: raw,
+      meta: this.pendingMeta ?? NO_META,
     };
   }
 
@@ -297,10 +314,11 @@ export class TarParser {
     else this.state = 'body';
   }
 
-  private startMeta(header: HeaderBlock, offset: number): void {
+  private startMeta(header: HeaderBlock, offset: number, raw: Buffer): void {
     if (header.size > this.limits.maxMetaEntrySize) {
       throw new TarError('limit', `${this.label}: extended header of ${header.size} bytes at tar offset ${offset} exceeds the limit`);
     }
+    (this.pendingMeta ??= []).push({ typeflag: header.typeflag, offset, header: Buffer.from(raw), body: NO_BYTES });
     this.padding = (BLOCK - (header.size % BLOCK)) % BLOCK;
     if (header.size === 0) {
       this.state = this.padding > 0 ? 'pad' : 'header';
@@ -317,6 +335,8 @@ export class TarParser {
   private onMetaBody(): void {
     const body = this.metaBuf;
     this.metaBuf = NO_BYTES;
+    const record = this.pendingMeta?.at(-1);
+    if (record !== undefined) record.body = body;
     this.state = this.padding > 0 ? 'pad' : 'header';
     const where = `${this.label}: extended header at tar offset ${this.metaOffset}`;
     switch (this.metaType) {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { create } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -211,5 +212,62 @@ describe('readTar shows hostile archives as they are', () => {
     const file = join(dir, 'handler.tar');
     writeFileSync(file, Buffer.concat([entryBytes({ name: 'a', body: 'a' }), entryBytes({ name: 'b', body: 'b' }), endBlocks()]));
     await expect(readTar(file, (info) => { if (info.path === 'b') throw new Error('boom on b'); })).rejects.toThrow('boom on b');
+  });
+});
+
+describe('the raw facts a verifier needs', () => {
+  const file = (name: string, bytes: Buffer): string => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it('hands each entry its raw header and the extended headers before it, in order', async () => {
+    const tar = Buffer.concat([
+      paxEntry({ comment: 'global' }, 'g'),
+      paxEntry({ path: 'top/a' }),
+      paxEntry({ mtime: '1' }),
+      entryBytes({ name: 'top/ignored', body: 'a' }),
+      entryBytes({ name: 'top/b', body: 'b' }),
+      endBlocks(),
+    ]);
+    const headers: string[] = [];
+    const metas: string[][] = [];
+    const { result } = await readAll(Readable.from([tar]));
+    await readTar(Readable.from([tar]), (info) => {
+      headers.push(info.header.toString('latin1', 156, 157) + info.header.toString('latin1', 257, 265));
+      metas.push(info.meta.map((m) => `${m.typeflag}@${m.offset}:${m.body.toString('utf8').trim()}`));
+    });
+    expect(headers).toEqual(['0ustar\u000000', '0ustar\u000000']);
+    expect(metas).toEqual([['g@0:18 comment=global', 'x@1024:14 path=top/a', 'x@2048:11 mtime=1'], []]);
+    expect(result.loneZeroBlock).toBeNull();
+    expect(result.danglingMeta).toEqual([]);
+    expect(result.gzipTrailerSize).toBeNull();
+  });
+
+  it('reports a lone zero block (where GNU tar stops) and an extended header that no entry follows', async () => {
+    const tar = Buffer.concat([entryBytes({ name: 'a', body: 'a' }), Buffer.alloc(512), entryBytes({ name: 'b', body: 'b' }), paxEntry({ path: 'c' }), endBlocks()]);
+    const { seen, result } = await readAll(Readable.from([tar]));
+    expect(seen.map((s) => s.info.path)).toEqual(['a', 'b']);
+    expect(result.loneZeroBlock).toBe(1024);
+    expect(result.danglingMeta.map((m) => m.typeflag)).toEqual(['x']);
+  });
+
+  it("records the last gzip member's size: one member holds the whole stream, two do not", async () => {
+    const tar = Buffer.concat([entryBytes({ name: 'a', body: 'a'.repeat(600) }), endBlocks()]);
+    const one = await readAll(file('one.tar.gz', gzipSync(tar)));
+    expect(one.result.gzipTrailerSize).toBe(tar.length);
+    const two = await readAll(file('two.tar.gz', Buffer.concat([gzipSync(tar.subarray(0, 1024)), gzipSync(tar.subarray(1024))])));
+    expect(two.seen.map((s) => s.body.length)).toEqual([600]);
+    expect(two.result.gzipTrailerSize).toBe(tar.length - 1024);
+  });
+
+  it('skips the body of a GNU dumpdir (D) as GNU tar and node-tar do, instead of reading it as headers', async () => {
+    const hidden = entryBytes({ name: 'top/smuggled', body: 'x' });
+    const tar = Buffer.concat([entryBytes({ name: 'top/dump/', typeflag: 'D', body: hidden }), entryBytes({ name: 'top/after', body: 'y' }), endBlocks()]);
+    const { seen } = await readAll(Readable.from([tar]));
+    expect(seen.map((s) => `${s.info.type} ${s.info.path}`)).toEqual(['directory top/dump/', 'file top/after']);
+    const listed = execFileSync('tar', ['-tf', file('dump.tar', tar)], { encoding: 'utf8' }).trim().split('\n');
+    expect(listed).toEqual(['top/dump/', 'top/after']);
   });
 });

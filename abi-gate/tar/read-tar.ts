@@ -37,7 +37,19 @@ export async function readTar(
     { maxMetaEntrySize: limits.maxMetaEntrySize ?? 1024 * 1024, maxEntries: limits.maxEntries ?? Number.POSITIVE_INFINITY },
     onEntry,
   );
-  const result: ReadTarResult = { gzip: false, rawBytes: 0, tarBytes: 0, entries: 0, eof: false };
+  const result: ReadTarResult = {
+    gzip: false,
+    rawBytes: 0,
+    tarBytes: 0,
+    entries: 0,
+    eof: false,
+    loneZeroBlock: null,
+    danglingMeta: [],
+    gzipTrailerSize: null,
+  };
+  /** The last 8 raw bytes seen: a gzip's trailer ends the file. */
+  const tail = Buffer.alloc(8);
+  let tailFill = 0;
   const source = typeof input === 'string' ? await openFile(input) : input;
   const raw = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let gunzip: Gunzip | null = null;
@@ -63,6 +75,15 @@ export async function readTar(
   const countRaw = (chunk: Buffer): void => {
     options.onRawChunk?.(chunk);
     result.rawBytes += chunk.length;
+    if (chunk.length >= 8) {
+      chunk.copy(tail, 0, chunk.length - 8);
+      tailFill = 8;
+    } else {
+      const keep = Math.min(tailFill, 8 - chunk.length);
+      tail.copyWithin(0, tailFill - keep, tailFill);
+      chunk.copy(tail, keep);
+      tailFill = keep + chunk.length;
+    }
   };
 
   try {
@@ -115,6 +136,9 @@ export async function readTar(
   }
   result.entries = parser.entries;
   result.eof = parser.eof;
+  result.loneZeroBlock = parser.loneZeroBlock;
+  result.danglingMeta = parser.danglingMeta;
+  if (result.gzip && tailFill === 8) result.gzipTrailerSize = tail.readUInt32LE(4);
   return result;
 }
 

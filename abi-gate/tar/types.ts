@@ -31,6 +31,29 @@ export interface TarEntryInfo {
   globalPax: Record<string, string>;
   /** Offset of this entry's own header block in the uncompressed tar stream. */
   offset: number;
+  /**
+   * The entry's own 512-byte header block, raw (a view, not a copy: valid only during the
+   * handler's synchronous part). Verifiers read what the decoded fields hide: the typeflag byte,
+   * magic and version, number syntax, bytes after a field's NUL, the ustar prefix.
+   */
+  header: Buffer;
+  /**
+   * The extended and long-name headers (`x`, `g`, `L`, `K`, ...) between the previous entry and
+   * this one, in archive order; empty (and shared) for the common entry that has none.
+   */
+  meta: readonly TarMetaRecord[];
+}
+
+/** One extended or long-name header as it stood in the archive. */
+export interface TarMetaRecord {
+  /** The raw typeflag character (`'x'`, `'g'`, `'L'`, `'K'`, `'N'`, `'X'`). */
+  typeflag: string;
+  /** Offset of its header block in the uncompressed tar stream. */
+  offset: number;
+  /** Its 512-byte header block (a copy). */
+  header: Buffer;
+  /** Its body, raw (at most maxMetaEntrySize bytes). */
+  body: Buffer;
 }
 
 export interface EntryBody {
@@ -77,4 +100,16 @@ export interface ReadTarResult {
   entries: number;
   /** True when the archive ended with its two zero blocks. */
   eof: boolean;
+  /**
+   * Tar offset of a zero block followed by a header instead of a second zero block. GNU tar stops
+   * at such a lone zero block ("A lone zero block at ..."); node-tar and this reader go on.
+   */
+  loneZeroBlock: number | null;
+  /** Extended or long-name headers that no entry followed (at the end of the archive). */
+  danglingMeta: readonly TarMetaRecord[];
+  /**
+   * For a gzip: the size the last member's trailer records (ISIZE, the size mod 2^32). When it
+   * differs from tarBytes mod 2^32 the stream has more than one member that carries data.
+   */
+  gzipTrailerSize: number | null;
 }

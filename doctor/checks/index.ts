@@ -2,6 +2,7 @@ import type { CheckResult } from '../report-types.js';
 import type { CheckContext } from '../verify-types.js';
 import { checkAppleDouble } from './appledouble.js';
 import { checkGlibc } from './glibc.js';
+import { checkFormat } from './format.js';
 import { checkIntegrity } from './integrity.js';
 import { checkLayout } from './layout.js';
 import { checkLimits } from './limits.js';
@@ -14,6 +15,7 @@ import { checkRequirements } from './requirements.js';
 /** Every static check in report order; ids are a contract (report-types.ts). */
 export const STATIC_CHECKS: readonly ((ctx: CheckContext) => CheckResult)[] = [
   checkIntegrity,
+  checkFormat,
   checkManifest,
   checkLayout,
   checkAppleDouble,

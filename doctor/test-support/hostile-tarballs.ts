@@ -218,6 +218,7 @@ export async function serverEntries(): Promise<RawEntry[]> {
     { path: `${TOP}/bin/`, type: 'directory' },
     { path: `${TOP}/bin/remote-ai-server`, mode: 0o755, content: '#!/bin/sh\nexec "$(dirname "$0")/../node" "$(dirname "$0")/../out/server-main.js" "$@"\n' },
     { path: `${TOP}/extensions/`, type: 'directory' },
+    { path: `${TOP}/extensions/sample/`, type: 'directory' },
     { path: `${TOP}/extensions/sample/package.json`, content: '{"name":"sample"}\n' },
     { path: `${TOP}/node`, mode: 0o755, content: node },
     { path: `${TOP}/out/`, type: 'directory' },
