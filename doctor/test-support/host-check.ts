@@ -33,9 +33,14 @@ export function hostCheckEntry(entries: readonly RawFile[], top: string, machine
   return { path: `${prefix}${CHECK_SCRIPT_PATH}`, mode: 0o755, content: script };
 }
 
-/** `entries` with the generated host check in place of any other (added when missing). */
+/**
+ * `entries` with the host check generated again for their binaries, in its place; a list without
+ * one (a test of its absence) stays without.
+ */
 export function withHostCheck<T extends RawFile>(entries: readonly T[], top: string): (T | ScriptEntry)[] {
   const path = `${top}/${CHECK_SCRIPT_PATH}`;
   const rest = entries.filter((e) => e.path !== path);
-  return [...rest, hostCheckEntry(rest, top)];
+  if (rest.length === entries.length) return [...entries];
+  const fresh = hostCheckEntry(rest, top);
+  return entries.map((e) => (e.path === path ? { ...e, content: fresh.content } : e));
 }
