@@ -84,6 +84,9 @@ export const TOOL_ERROR_CODES = {
   DOWNLOAD_STATUS: usage('the mirror answered with an HTTP error'),
   DOWNLOAD_FAILED: usage('a download broke off'),
   OUT_UNWRITABLE: usage('--out cannot be written'),
+  NO_SPACE: usage('no space left in --out, the temp folder or the cache (ENOSPC); the message names the folder'),
+  QUOTA_EXCEEDED: usage('a disk quota was exceeded (EDQUOT); the message names the folder'),
+  READ_ONLY: usage('a folder the build writes in is on a read-only mount (EROFS)'),
   FOREIGN_BINARIES: failed('binaries for another OS, arch or libc in the release (see details)'),
   POLICY_VIOLATION: failed('binaries the policy refuses (see details)'),
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABI_GATE, runTool, type CliIo, type ToolSpec } from '../abi-gate/index.js';
 import { DOCTOR } from '../doctor/index.js';
@@ -105,46 +105,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')
   });
 });
 
-/** Relative imports of a TypeScript file, resolved to .ts paths. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/gm), ...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => m[1] ?? '');
-  return specs.map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts'))).filter((p) => existsSync(p));
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : sources(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
 describe('the CLI files', () => {
-  it('sit in no import cycle (type imports included)', () => {
-    const files = ['abi-gate', 'packager', 'doctor'].flatMap((d) => sources(join(ROOT, d)));
-    const graph = new Map(files.map((f) => [f, importsOf(f)]));
-    const cli = files.filter((f) => /\/(cli[^/]*|bin|boot-cli)\.ts$|\/doctor\/commands\//.test(f));
-    expect(cli.length).toBeGreaterThan(10);
-    const cycles: string[] = [];
-    for (const start of cli) {
-      // Depth-first from each CLI file: a path back to it is a cycle through it.
-      const stack: string[][] = [[start]];
-      const seen = new Set<string>();
-      while (stack.length > 0) {
-        const path = stack.pop() ?? [];
-        for (const next of graph.get(path.at(-1) ?? '') ?? []) {
-          if (next === start) cycles.push([...path, next].map((p) => relative(ROOT, p)).join(' -> '));
-          else if (!seen.has(next)) {
-            seen.add(next);
-            stack.push([...path, next]);
-          }
-        }
-      }
-    }
-    expect(cycles).toEqual([]);
-  });
-
   it('give each doctor command a file of its own in doctor/commands/', () => {
     for (const command of DOCTOR.commands) expect(existsSync(join(ROOT, 'doctor', 'commands', `${command.name}.ts`)), command.name).toBe(true);
   });

@@ -4,8 +4,7 @@
  * rule doctor verifies -> scan every binary once (foreign binaries, policy gate, ABI summary) ->
  * pack and hash in one read per file -> publish atomically.
  */
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import createDebug from 'debug';
 import { checkFiles, fixHints, hintLines, loadPolicy, ToolError, type Policy, type PolicyCheckResult, type ScanEntry } from '../abi-gate/index.js';
@@ -27,7 +26,9 @@ import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
 import { resolveOptions, type BuildOptions, type ResolvedOptions } from './options.js';
 import { packageVersion } from './package-version.js';
-import { checkOutWritable, ensureOut, tempPath, writeSums } from './publish.js';
+import type { Steps } from './checkpoints.js';
+import { guarded } from './guard.js';
+import { checkOutWritable, ensureOut, publishRelease, tempPath } from './publish.js';
 import { launcherScript, readProduct, type Product } from './server.js';
 import { emptyStripped, ServerTree, walkFolder, type StrippedCounts } from './tree.js';
 import { writeTarGz, type PackEntry } from './tar-writer.js';
@@ -58,12 +59,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const opts = await resolveOptions(options);
   await checkOutWritable(opts.out);
   const policy: Policy | null = opts.policy === 'none' ? null : loadPolicy(opts.policy);
-  const staging = await mkdtemp(join(tmpdir(), 'remote-ai-packager-'));
-  try {
-    return await buildIn(opts, policy, staging);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  return guarded(opts, options, (staging, step) => buildIn(opts, policy, staging, step));
 }
 
 async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts): Promise<string> {
@@ -94,16 +90,18 @@ interface Assembled {
   launcher: BuildResult['launcher'];
 }
 
-async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string): Promise<BuildResult> {
+async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string, step: Steps): Promise<BuildResult> {
   const assembled = await assemble(opts, staging);
+  await step('staged');
   const base = releaseBaseName(opts.name, opts.commit, opts.arch);
   checkEntries(assembled.tree, base);
   const { entries, pruned } = dropForeign(assembled.tree, opts);
   const check = policy === null ? null : gate(entries, policy, assembled.tree);
   debug('gate %s passed', policy?.name ?? '(none)');
+  await step('gated');
   const hostRequirements = await addHostCheck(assembled.tree, entries, opts.arch, staging);
   const abi = { ...abiSummary(entries), minKernel: hostRequirements.kernel?.version ?? null, policy: policy === null ? 'none' : opts.policy };
-  const published = await publish(opts, base, assembled, abi, hostRequirements);
+  const published = await publish(opts, base, assembled, abi, step, hostRequirements);
   const { stripped, natives, commitSet, launcher } = assembled;
   return { ...published, stripped, natives, pruned, commitSet, launcher, policy: check };
 }
@@ -199,7 +197,14 @@ function dropForeign(tree: ServerTree, opts: ResolvedOptions): { entries: ScanEn
 type Published = Pick<BuildResult, 'tarball' | 'manifestPath' | 'sumsPath' | 'manifest'>;
 
 /** Packs the tree and hashes it in one read per file, writes the manifest, publishes both. */
-async function publish(opts: ResolvedOptions, base: string, assembled: Assembled, abi: Manifest['abi'], hostRequirements: HostRequirements): Promise<Published> {
+async function publish(
+  opts: ResolvedOptions,
+  base: string,
+  assembled: Assembled,
+  abi: Manifest['abi'],
+  step: Steps,
+  hostRequirements: HostRequirements,
+): Promise<Published> {
   const { tree, product, node } = assembled;
   await ensureOut(opts.out);
   const tarballName = tarballFileName(opts.name, opts.commit, opts.arch);
@@ -224,8 +229,12 @@ async function publish(opts: ResolvedOptions, base: string, assembled: Assembled
     }
     const packed = await writeTarGz(packEntries, tempTarball, {
       mtime: opts.sourceDateEpoch,
-      onProgress: (bytes) => opts.onProgress({ phase: 'pack', packed: bytes, total }),
+      onProgress: (bytes) => {
+        opts.onProgress({ phase: 'pack', packed: bytes, total });
+        step.throwIfAborted();
+      },
     });
+    await step('packed');
     const files: ManifestFile[] = paths.map((path, i) => {
       const node = tree.get(path);
       const result = packed.entries[i + 1];
@@ -255,9 +264,8 @@ async function publish(opts: ResolvedOptions, base: string, assembled: Assembled
       sourceDateEpoch: opts.sourceDateEpoch,
     };
     await writeFile(tempManifest, serializeManifest(manifest), { flag: 'wx' });
-    await rename(tempTarball, tarball);
-    await rename(tempManifest, manifestPath);
-    const sumsPath = await writeSums(opts.out, new Map([[tarballName, packed.sha256]]));
+    await step('manifest-written');
+    const sumsPath = await publishRelease({ out: opts.out, tarballName, manifestName, tempTarball, tempManifest, sha256: packed.sha256, step });
     debug('published %s', tarball);
     return { tarball, manifestPath, sumsPath, manifest };
   } finally {

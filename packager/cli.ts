@@ -68,7 +68,7 @@ const buildCommand = defineCommand({
   examples: [
     ['$0 build --server out/vscode-reh-linux-x64 --commit $SHA --node 16.20.2', 'pack a server build with node 16 for CentOS 7 hosts'],
   ],
-  run: async (args, { io }) => {
+  run: async (args, { io, signal }) => {
     for (const flag of ['server', 'commit', 'out', 'name', 'node', 'node-mirror', 'policy', 'cache-dir'] as const) {
       if (Array.isArray(args[flag])) throw new ToolError('USAGE', `--${flag} given more than once`, { hint: 'pass it once', exitCode: 2 });
     }
@@ -91,6 +91,7 @@ const buildCommand = defineCommand({
         cacheDir: args['cache-dir'],
         env: io.env,
         onProgress: (progress) => bar?.update(progress),
+        signal,
       });
     } catch (error) {
       throw readableCheckError(error, io.env);

@@ -43,6 +43,8 @@ export interface BuildOptions {
   env?: Readonly<Record<string, string | undefined>>;
   downloader?: Downloader;
   onProgress?: (progress: BuildProgress) => void;
+  /** Aborts the build (the CLI's SIGINT/SIGTERM): it stops at the next phase and removes what it wrote. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedOptions {
