@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,5 +116,16 @@ describe.each(['dist/abi-gate/bin.js', 'dist/abi-gate/abi-gate.mjs'])('the built
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe('abi-gate scan: no/such/file.node: no such file or folder (pass an existing file, folder or .tar.gz)\n');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+  it('exits 1 with "nothing to check" on a folder without binaries, 0 with --allow-empty', async () => {
+    const empty = join(tmp, 'no-binaries');
+    mkdirSync(empty, { recursive: true });
+    writeFileSync(join(empty, 'notes.txt'), 'text\n');
+    const failed = await cli('check', empty, '--policy', 'centos7');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^nothing to check: no ELF, Mach-O or PE binary was found \(allow it with --allow-empty\)$/m);
+    const allowed = await cli('check', empty, '--policy', 'centos7', '--allow-empty');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/centos7: ok, 0 binaries checked/);
   });
 });

@@ -36,18 +36,20 @@ const checkCommand = defineCommand({
   describe: 'exit 1 when any binary needs more than the policy allows',
   missing: 'name at least one file, folder or tarball',
   builder: (y) =>
-    withPaths(y).option('policy', {
-      type: 'string',
-      demandOption: true,
-      describe: 'centos7 | manylinux_2_17 | manylinux2014 | manylinux_2_28 | a policy .json file',
-    }),
+    withPaths(y)
+      .option('policy', {
+        type: 'string',
+        demandOption: true,
+        describe: 'centos7 | manylinux_2_17 | manylinux2014 | manylinux_2_28 | a policy .json file',
+      })
+      .option('allow-empty', { type: 'boolean', default: false, describe: 'pass when no binary is found (default: nothing to check fails)' }),
   examples: [['$0 check out/ --policy centos7', 'gate a build folder for CentOS 7 hosts']],
   run: async (args, { io }): Promise<ExitStatus> => {
     const { loadPolicy } = await import('./policy.js');
     const policy = loadPolicy(args.policy);
     const report = await runScan(args.paths);
     const { checkFiles } = await import('./check.js');
-    const result = checkFiles(report.files, policy, report.tree);
+    const result = checkFiles(report.files, policy, report.tree, { allowEmpty: args['allow-empty'] });
     const { cxxfilt, demangleJson } = await import('./demangle.js');
     const { checkHints, formatCheck } = await import('./report-human.js');
     if (args.json) {

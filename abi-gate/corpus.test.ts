@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkFiles } from './check.js';
+import { loadPolicy } from './policy.js';
 import { scanFile } from './scan-file.js';
+import { scanPaths } from './scan.js';
 import type { ScanEntry, ScannedFile } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -175,6 +178,28 @@ if (index === null && !wanted) {
       expect(entry.requires.GLIBCXX).toBe('3.4.21');
       expect(entry.culprits).toContainEqual({ symbol: 'fcntl64', version: 'GLIBC_2.28', library: 'libc.so.6' });
       expect(readelfVersionedUndefined(path)).toContainEqual({ symbol: 'fcntl64', version: 'GLIBC_2.28' });
+    });
+
+    describe('the fail-closed rules on real files (issue 8): no false positives', () => {
+      const NEW_KINDS = ['loader', 'family', 'glibc-library', 'search-path', 'empty'];
+      const packages = [...new Set(elfFiles.map((f) => f.path.split('/')[0] as string))];
+
+      it.each(packages.map((p) => [p]))('%s: no loader refusal, no new violation', async (pkg) => {
+        const report = await scanPaths([at(pkg)]);
+        for (const file of report.files) expect(scanned(file).refusals, file.path).toEqual([]);
+        const result = checkFiles(report.files, loadPolicy('manylinux_2_28'), report.tree);
+        expect(result.violations.filter((v) => NEW_KINDS.includes(v.kind)).map((v) => v.message)).toEqual([]);
+      });
+
+      it("sharp's $ORIGIN entries that climb out of its package are warnings", async () => {
+        const pkg = packages.find((p) => p.startsWith('img__sharp-linux-x64@'));
+        expect(pkg).toBeDefined();
+        const report = await scanPaths([at(pkg as string)]);
+        const result = checkFiles(report.files, loadPolicy('manylinux_2_28'), report.tree);
+        const climbing = result.warnings.filter((w) => w.kind === 'search-path');
+        expect(climbing.length).toBeGreaterThan(0);
+        for (const w of climbing) expect(w.message).toMatch(/(RUNPATH|RPATH) entry '\$ORIGIN\/\.\.\/\.\.[^']*' leads out of the scanned tree/);
+      });
     });
 
     describe('section-stripped copies', () => {

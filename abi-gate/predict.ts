@@ -8,6 +8,7 @@
  * file loads from inside the tree are found through RPATH/RUNPATH with `$ORIGIN` (elf/dl-load.c)
  * and checked in turn, and a NEEDED library nobody provides is fatal.
  */
+import { isGlibcLibrary } from './host-libraries.js';
 import { compareVersions, isNumericVersion, splitVersion } from './requirements.js';
 import { resolveNeeded } from './resolve-library.js';
 import type { ScannedFile, TreeIndex, VersionNeed } from './types.js';
@@ -53,6 +54,9 @@ function resolveLoad(
   tree: TreeIndex,
   runtimeLibraries: ReadonlySet<string>,
 ): Resolved {
+  // glibc's own libraries are already loaded (by node, or by the loader for itself): the
+  // runtime's copy answers, whatever the tree holds under that name.
+  if (isGlibcLibrary(soname)) return runtimeLibraries.has(soname) ? { kind: 'runtime' } : { kind: 'missing' };
   const own = resolveNeeded(owner.path, owner, soname, tree);
   if (own !== null) return { kind: 'tree', path: own };
   if (owner.runpath.length === 0) {

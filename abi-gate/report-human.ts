@@ -92,7 +92,7 @@ export function formatCheck(result: PolicyCheckResult, fileCount: number, option
     ...result.warnings.map((w) => `warning: ${show(w.message)}`),
     ...hintLines(checkHints(result), (culprit) => show(culprit)),
   ];
-  const files = new Set(result.violations.map((v) => v.path)).size;
+  const files = new Set(result.violations.filter((v) => v.kind !== 'empty').map((v) => v.path)).size;
   lines.push(
     result.ok
       ? `${visible(result.policy)}: ok, ${fileCount} binar${fileCount === 1 ? 'y' : 'ies'} checked`

@@ -1,10 +1,11 @@
 import { DF_1_PIE } from './elf/constants.js';
 import { BufferSource, ChunkSource, FileSource } from './elf/byte-source.js';
 import { type ElfInfo, readElf } from './elf/elf-file.js';
+import { loaderRefusals } from './elf/loadability.js';
 import { isToolError, MalformedElfError } from './errors.js';
 import { type DetectedFormat, detectFormat, FORMAT_SNIFF_BYTES } from './format.js';
 import { requirementsOf } from './requirements.js';
-import type { ByteSource, Libc, NodeAddonInfo, ScanEntry, ScannedFile } from './types.js';
+import type { ByteSource, Libc, LoaderRefusal, NodeAddonInfo, ScanEntry, ScannedFile } from './types.js';
 
 /**
  * One file in, one ScanEntry out. A native binary that cannot be read gives an entry with
@@ -14,7 +15,10 @@ import type { ByteSource, Libc, NodeAddonInfo, ScanEntry, ScannedFile } from './
  * `null` means "not a native binary" (not ELF, Mach-O or PE): the caller ignores such files.
  */
 
-function classifyLibc(info: ElfInfo): Libc {
+function classifyLibc(info: ElfInfo, refusals: readonly LoaderRefusal[]): Libc {
+  // A refused file whose dynamic table was not read (or is hidden from the loader) is no static
+  // binary: which libc it wanted is unknown, and it does not load (its refusal says why).
+  if (!info.hasDynamic && refusals.some((r) => r.since === undefined)) return 'none';
   if (!info.hasDynamic) return 'static';
   if ((info.interpreter !== null && /ld-musl-/.test(info.interpreter)) || info.needed.some(isMuslLibc)) return 'musl';
   const glibcNeeded = info.needed.some((n) => n === 'libc.so.6' || n.startsWith('ld-linux'));
@@ -30,25 +34,37 @@ function isMuslLibc(needed: string): boolean {
   return needed.startsWith('libc.musl-') || needed === 'libc.so';
 }
 
-function nodeInfo(exports: readonly string[]): NodeAddonInfo | null {
-  const napi = exports.some((e) => e === 'napi_register_module_v1' || e === 'node_api_module_get_api_version_v1');
+/**
+ * What kind of Node addon the dynamic symbols say this is. Addons made with NODE_MODULE_INIT or
+ * NAPI_MODULE_INIT export their entry point; the classic NODE_MODULE macro (and NAPI_MODULE
+ * before node 10) export nothing and call node_module_register / napi_module_register from a
+ * constructor instead. The NODE_MODULE_VERSION of a classic one sits in its static node_module
+ * struct (nm_version), which only relocations point at: it is not read, so moduleVersion stays
+ * null, and doctor's node-abi check fails such an addon as undeterminable.
+ */
+function nodeInfo(exports: readonly string[], imports: readonly string[]): NodeAddonInfo | null {
+  const napiExport = exports.some((e) => e === 'napi_register_module_v1' || e === 'node_api_module_get_api_version_v1');
   let moduleVersion: number | null = null;
   for (const e of exports) {
     const m = /^node_register_module_v(\d+)$/.exec(e);
     if (m !== null) moduleVersion = Math.max(moduleVersion ?? 0, Number(m[1]));
   }
-  return napi || moduleVersion !== null ? { napi, moduleVersion } : null;
+  if (napiExport || moduleVersion !== null) return { napi: napiExport, moduleVersion, registration: 'export' };
+  if (imports.includes('napi_module_register')) return { napi: true, moduleVersion: null, registration: 'napi_module_register' };
+  if (imports.includes('node_module_register')) return { napi: false, moduleVersion: null, registration: 'node_module_register' };
+  return null;
 }
 
 function elfEntry(path: string, info: ElfInfo, size: number, bytesRead: number): ScannedFile {
   const { requires, culprits } = requirementsOf(info.versionNeeds, info.symbolRefs);
+  const refusals = loaderRefusals(info.load, path);
   return {
     path,
     format: 'elf',
     machine: info.header.machine,
     class: info.header.class,
     endian: info.header.endian,
-    libc: classifyLibc(info),
+    libc: classifyLibc(info, refusals),
     elfType: info.header.elfType,
     requires,
     culprits,
@@ -60,10 +76,11 @@ function elfEntry(path: string, info: ElfInfo, size: number, bytesRead: number):
     versionNeeds: info.versionNeeds,
     versionDefs: info.versionDefs.filter((d) => !d.base).map((d) => d.name),
     sectionHeaders: info.sectionHeaders,
-    node: nodeInfo(info.nodeExports),
+    node: nodeInfo(info.nodeExports, info.nodeImports),
     minKernel: info.minKernel,
     size,
     bytesRead,
+    refusals,
   };
 }
 
@@ -90,6 +107,7 @@ function foreignEntry(path: string, detected: DetectedFormat, size: number, byte
     minKernel: null,
     size,
     bytesRead,
+    refusals: [],
   };
   if (detected.slices !== undefined) entry.slices = detected.slices;
   return entry;

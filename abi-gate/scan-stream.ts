@@ -26,10 +26,11 @@ export interface ChunkObserver {
 
 export interface CollectHooks {
   /**
-   * Every entry in archive order, before its body. Returns an observer for a file's chunks, or
-   * nothing. Throwing stops the read (the error comes out of `collect`).
+   * Every entry in archive order, before its body. Returns an observer for a file's chunks,
+   * nothing, or 'skip' for a body neither the caller nor the collector needs. Throwing stops the
+   * read (the error comes out of `collect`).
    */
-  entry?(info: TarEntryInfo): ChunkObserver | undefined;
+  entry?(info: TarEntryInfo): ChunkObserver | 'skip' | undefined;
 }
 
 export interface CollectOptions extends Pick<ReadTarOptions, 'label' | 'limits' | 'onRawChunk' | 'requireGzip'> {
@@ -65,6 +66,7 @@ export class TarBinaryCollector {
       (info, body) => {
         const observer = hooks?.entry?.(info);
         if (info.type !== 'file') return undefined;
+        if (observer === 'skip') return body.skip();
         return this.readBody(info, body, observer, reportPath?.(info) ?? info.path);
       },
       readOptions,

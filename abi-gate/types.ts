@@ -54,8 +54,37 @@ export interface Culprit {
 export interface NodeAddonInfo {
   /** Exports napi_register_module_v1 or node_api_module_get_api_version_v1. */
   napi: boolean;
-  /** N from node_register_module_v<N> (NODE_MODULE_VERSION), null for N-API-only modules. */
+  /**
+   * N from node_register_module_v<N> (NODE_MODULE_VERSION); null for N-API-only modules, and for
+   * classic NODE_MODULE addons, whose version is not read (an ABI-specific addon of unknown ABI).
+   */
   moduleVersion: number | null;
+  /**
+   * How it registers: an exported entry point, or a constructor calling node_module_register
+   * (the classic NODE_MODULE macro) or napi_module_register (NAPI_MODULE before node 10).
+   */
+  registration?: 'export' | 'node_module_register' | 'napi_module_register';
+}
+
+/** Which of the loader's checks refuses a file (glibc elf/dl-load.c). */
+export type LoaderRule =
+  | 'ident-version'
+  | 'osabi'
+  | 'abi-version'
+  | 'ident-padding'
+  | 'elf-version'
+  | 'type'
+  | 'phentsize'
+  | 'no-load'
+  | 'no-dynamic'
+  | 'dynamic-outside-load';
+
+/** A reason glibc's loader would refuse (or crash on) a file, worded like its own error. */
+export interface LoaderRefusal {
+  rule: LoaderRule;
+  message: string;
+  /** Set when only glibc releases before this one refuse the file (e.g. `2.28`). */
+  since?: string;
 }
 
 export interface ScannedFile {
@@ -93,6 +122,11 @@ export interface ScannedFile {
   bytesRead: number;
   /** Universal Mach-O: the architectures inside. */
   slices?: Machine[];
+  /**
+   * Why glibc's loader would refuse this file, empty when it would open it. Always present in
+   * abi-gate's own scans; optional only for entries made by hand.
+   */
+  refusals?: LoaderRefusal[];
 }
 
 /** A file that looked like a binary but could not be read: reported, never fatal to a scan. */
@@ -157,7 +191,24 @@ export interface Policy {
   source?: string;
 }
 
-export type ViolationKind = 'version' | 'private' | 'library' | 'platform' | 'libc' | 'kernel' | 'unreadable';
+export type ViolationKind =
+  | 'version'
+  | 'private'
+  | 'library'
+  | 'platform'
+  | 'libc'
+  | 'kernel'
+  | 'unreadable'
+  /** glibc's loader refuses the file (elf/dl-load.c): a broken or hostile ELF. */
+  | 'loader'
+  /** A version in a family its host library does not define (`FOO_1.0` from libc.so.6). */
+  | 'family'
+  /** A copy of one of glibc's own libraries in the release. */
+  | 'glibc-library'
+  /** A RUNPATH/RPATH entry outside the release (absolute, relative, or climbing out: a warning). */
+  | 'search-path'
+  /** No binary at all was checked. */
+  | 'empty';
 
 export interface Violation {
   path: string;

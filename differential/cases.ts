@@ -5,7 +5,7 @@
  * (and doctor) never saw, usually a replacement `out/server-main.js`.
  */
 import { gzipSync } from 'node:zlib';
-import { END, BLOCK, gnuLongMember, member, paxMember } from './raw-tar.js';
+import { END, BLOCK, gnuLongMember, member, paxMember } from '../abi-gate/test-support/index.js';
 import { emit, type CaseEntry, type GoodRelease } from './release.js';
 
 export type CaseClass = 'reader' | 'links' | 'spelling' | 'modes' | 'other';

@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { TAR_FIELDS } from '../abi-gate/index.js';
-import { BLOCK, gnuLongMember, paxMember, sealChecksum } from './raw-tar.js';
+import { BLOCK, gnuLongMember, paxMember, sealChecksum } from '../abi-gate/test-support/index.js';
 
 /** mulberry32: small, fast and good enough to pick mutations; seeded, so failures replay. */
 export function random(seed: number): () => number {

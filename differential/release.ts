@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { readTar } from '../abi-gate/index.js';
 import type { Manifest, ManifestFile } from '../packager/index.js';
-import { END, member, paxMember, type HeaderFields } from './raw-tar.js';
+import { END, member, paxMember, type HeaderFields } from '../abi-gate/test-support/index.js';
 
 export interface LogicalEntry {
   /** Archive path; folders end in '/'. */

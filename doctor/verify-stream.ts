@@ -52,7 +52,7 @@ class FileObserver implements ChunkObserver {
 
   constructor(
     private readonly fact: EntryFact,
-    private readonly role: 'product' | 'node' | null,
+    role: 'product' | 'node' | null,
     private readonly facts: TarballFacts,
     private readonly onBytes: (n: number) => void,
   ) {

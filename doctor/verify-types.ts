@@ -86,6 +86,8 @@ export interface VerifyOptions {
   limits?: Partial<Limits>;
   /** Tarballs verified at once. */
   concurrency?: number;
+  /** Let the glibc check pass a release without any ELF file (default: "nothing to check" fails). */
+  allowEmpty?: boolean;
 }
 
 export interface CheckContext {
@@ -101,4 +103,6 @@ export interface CheckContext {
   launcherName: string | null;
   /** NODE_MODULE_VERSION of the bundled node's version, null when the version is unknown. */
   nodeModuleVersion: number | null;
+  /** `--allow-empty`: the glibc check passes a release without ELF files. */
+  allowEmpty?: boolean;
 }

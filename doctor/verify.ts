@@ -24,6 +24,7 @@ export interface ResolvedVerifyOptions {
   policyName: string;
   limits: Limits;
   concurrency: number;
+  allowEmpty: boolean;
 }
 
 /** Checks options once; a bad policy or limit is a usage error (exit 2) before anything is read. */
@@ -43,7 +44,14 @@ export async function resolveVerifyOptions(tarballs: readonly string[], options:
   }
   const policyName = options.policy ?? 'centos7';
   const policy = policyName === 'none' ? null : await loadPolicy(policyName);
-  return { manifest: options.manifest ?? null, policy, policyName, limits, concurrency: Math.max(1, options.concurrency ?? 2) };
+  return {
+    manifest: options.manifest ?? null,
+    policy,
+    policyName,
+    limits,
+    concurrency: Math.max(1, options.concurrency ?? 2),
+    allowEmpty: options.allowEmpty === true,
+  };
 }
 
 function targetOf(facts: TarballFacts, manifest: ManifestLoad): { arch: TargetArch; source: string } {
@@ -81,6 +89,7 @@ export async function verifyTarball(file: string, resolved: ResolvedVerifyOption
     archSource: target.source,
     launcherName: manifest.state === 'ok' ? manifest.manifest.name : nameParts.name,
     nodeModuleVersion: facts.nodeVersion === null ? null : nodeModuleVersion(facts.nodeVersion),
+    allowEmpty: resolved.allowEmpty,
   };
   const checks = runChecks(ctx);
   debug('%s: %o', file, checks.map((c) => `${c.id}=${String(c.ok)}`));

@@ -4,13 +4,18 @@
  */
 import { familyMaxima, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
 import { machineOf, type ManifestCulprit, type TargetArch } from '../release/index.js';
+import type { KnownScans } from './extract.js';
 import type { ServerTree } from './tree.js';
 
-/** Scans every file of the tree; entries carry tree-relative paths. */
-export function scanTree(tree: ServerTree): ScanEntry[] {
+/**
+ * Scans every file of the tree; entries carry tree-relative paths. Files extracted from a tarball
+ * were scanned while they streamed by (`known`) and are not read again.
+ */
+export function scanTree(tree: ServerTree, known: KnownScans = new Map()): ScanEntry[] {
   const entries: ScanEntry[] = [];
   for (const [path, node] of tree.files()) {
-    const entry = scanFile(node.source);
+    const seen = known.get(node.source);
+    const entry = seen === undefined ? scanFile(node.source) : seen;
     if (entry !== null) entries.push({ ...entry, path });
   }
   return entries;

@@ -20,7 +20,7 @@ import {
   type ManifestFile,
   type ReleaseEntry,
 } from '../release/index.js';
-import { extractTarball } from './extract.js';
+import { extractTarball, type KnownScans } from './extract.js';
 import { addHostCheck } from './host-check.js';
 import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
@@ -62,10 +62,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   return guarded(opts, options, (staging, step) => buildIn(opts, policy, staging, step));
 }
 
-async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts): Promise<string> {
+async function stageServer(opts: ResolvedOptions, staging: string, stripped: StrippedCounts, known: KnownScans): Promise<string> {
   if (opts.server.kind === 'folder') return opts.server.path;
   const dest = join(staging, 'server');
-  const extracted = await extractTarball(opts.server.path, dest, `--server ${opts.server.path}`, stripped);
+  const extracted = await extractTarball(opts.server.path, dest, `--server ${opts.server.path}`, stripped, known);
   // Code-OSS build tarballs hold one folder (vscode-reh-linux-x64/): that folder is the server.
   return extracted.top === null ? dest : join(dest, extracted.top);
 }
@@ -88,6 +88,8 @@ interface Assembled {
   natives: NativeChange[];
   node: ResolvedNode;
   launcher: BuildResult['launcher'];
+  /** Files scanned while they were extracted from a tarball input. */
+  known: KnownScans;
 }
 
 async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: string, step: Steps): Promise<BuildResult> {
@@ -95,7 +97,7 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
   await step('staged');
   const base = releaseBaseName(opts.name, opts.commit, opts.arch);
   checkEntries(assembled.tree, base);
-  const { entries, pruned } = dropForeign(assembled.tree, opts);
+  const { entries, pruned } = dropForeign(assembled, opts);
   const check = policy === null ? null : gate(entries, policy, assembled.tree);
   debug('gate %s passed', policy?.name ?? '(none)');
   await step('gated');
@@ -109,7 +111,8 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
 /** Server, product.json commit, natives, node and launcher, laid out as one tree. */
 async function assemble(opts: ResolvedOptions, staging: string): Promise<Assembled> {
   const stripped = emptyStripped();
-  const root = await stageServer(opts, staging, stripped);
+  const known: KnownScans = new Map();
+  const root = await stageServer(opts, staging, stripped, known);
   const label = `--server ${opts.server.path}`;
   await requireFile(root, 'out/server-main.js', label);
   await requireFile(root, 'product.json', label);
@@ -127,10 +130,10 @@ async function assemble(opts: ResolvedOptions, staging: string): Promise<Assembl
     commitSet = true;
   }
 
-  const natives = await applyNatives(tree, opts, staging, stripped);
+  const natives = await applyNatives(tree, opts, staging, stripped, known);
   const node = await overlayNode(tree, opts, staging);
   const launcher = await addLauncher(tree, opts, staging, product);
-  return { tree, stripped, product, commitSet, natives, node, launcher };
+  return { tree, stripped, product, commitSet, natives, node, launcher, known };
 }
 
 /** `bin/<name>`: the server's own launcher when it ships one, else a generated one. */
@@ -172,8 +175,8 @@ function checkEntries(tree: ServerTree, base: string): void {
 }
 
 /** Every native binary scanned once; the foreign ones refused, or dropped with --prune-foreign. */
-function dropForeign(tree: ServerTree, opts: ResolvedOptions): { entries: ScanEntry[]; pruned: PrunedBinary[] } {
-  const entries = scanTree(tree);
+function dropForeign({ tree, known }: Assembled, opts: ResolvedOptions): { entries: ScanEntry[]; pruned: PrunedBinary[] } {
+  const entries = scanTree(tree, known);
   debug('scanned: %d native binaries', entries.length);
   const pruned: PrunedBinary[] = [];
   for (const entry of entries) {

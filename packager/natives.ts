@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isScanned, scanFile, ToolError } from '../abi-gate/index.js';
 import { foreignReason } from './binaries.js';
-import { extractTarball } from './extract.js';
+import { extractTarball, type KnownScans } from './extract.js';
 import type { TargetArch } from '../release/index.js';
 import type { ResolvedOptions } from './options.js';
 import { ServerTree, walkFolder, type StrippedCounts } from './tree.js';
@@ -37,14 +37,14 @@ export function checkNodeBinary(path: string, label: string, arch: TargetArch): 
   }
 }
 
-export async function applyNatives(tree: ServerTree, opts: ResolvedOptions, staging: string, stripped: StrippedCounts): Promise<NativeChange[]> {
+export async function applyNatives(tree: ServerTree, opts: ResolvedOptions, staging: string, stripped: StrippedCounts, known: KnownScans): Promise<NativeChange[]> {
   const changes: NativeChange[] = [];
   for (const [index, native] of opts.native.entries()) {
     let root = native.path;
     if (native.kind === 'tarball') {
       root = join(staging, `native-${index}`);
       await mkdir(root);
-      await extractTarball(native.path, root, `--native ${native.path}`, stripped);
+      await extractTarball(native.path, root, `--native ${native.path}`, stripped, known);
     }
     const overlay = new ServerTree();
     await walkFolder(root, overlay, { label: '--native', stripped, allowSymlinks: false });

@@ -1,6 +1,7 @@
 /**
  * Public APIs are boundaries: a file may import from another top-level folder only through that
- * folder's `index.ts` (tests and test support also through `<folder>/test-support/index.ts`), and
+ * folder's `index.ts` (tests, test support and the differential harness also through
+ * `<folder>/test-support/index.ts`), and
  * no file imports itself back through a chain of imports. Imports are read with TypeScript's own
  * pre-processor, so `import type`, `export ... from` and `import()` all count.
  */
@@ -39,7 +40,10 @@ function importsOf(file: string): string[] {
 }
 
 const top = (path: string): string => path.split('/')[0] ?? '';
-const isTestCode = (file: string): boolean => file.endsWith('.test.ts') || file.split('/').includes('test-support');
+/** Folders that hold nothing but tests and their harness. */
+const TEST_FOLDERS = new Set(['differential']);
+const isTestCode = (file: string): boolean =>
+  file.endsWith('.test.ts') || file.split('/').includes('test-support') || TEST_FOLDERS.has(top(file));
 
 const FILES = tsFiles();
 const GRAPH = new Map(FILES.map((file) => [file, importsOf(file)]));

@@ -22,6 +22,7 @@ export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 export const PT_NOTE = 4;
 
+export const SHT_DYNAMIC = 6;
 export const SHT_DYNSYM = 11;
 export const SHT_GNU_VERDEF = 0x6ffffffd;
 export const SHT_GNU_VERNEED = 0x6ffffffe;
@@ -29,6 +30,13 @@ export const SHT_GNU_VERSYM = 0x6fffffff;
 
 export const DT_NULL = 0;
 export const DT_NEEDED = 1;
+export const DT_PLTRELSZ = 2;
+export const DT_RELA = 7;
+export const DT_RELASZ = 8;
+export const DT_REL = 17;
+export const DT_RELSZ = 18;
+export const DT_PLTREL = 20;
+export const DT_JMPREL = 23;
 export const DT_HASH = 4;
 export const DT_STRTAB = 5;
 export const DT_SYMTAB = 6;
@@ -46,6 +54,11 @@ export const DT_VERNEED = 0x6ffffffe;
 export const DT_VERNEEDNUM = 0x6fffffff;
 
 export const DF_1_PIE = 0x08000000;
+
+/** e_ident[EI_OSABI] values glibc's loader accepts (elf/dl-load.c, VALID_ELF_OSABI). */
+export const ELFOSABI_SYSV = 0;
+export const ELFOSABI_GNU = 3;
+export const EV_CURRENT = 1;
 
 export const SHN_UNDEF = 0;
 

@@ -17,6 +17,13 @@ import {
   DT_VERNEED,
   DT_VERNEEDNUM,
   DT_VERSYM,
+  DT_PLTRELSZ,
+  DT_RELA,
+  DT_RELASZ,
+  DT_REL,
+  DT_RELSZ,
+  DT_PLTREL,
+  DT_JMPREL,
 } from './constants.js';
 import type { ProgramHeader } from './program-headers.js';
 import type { ElfReader } from './reader.js';
@@ -44,6 +51,13 @@ const SINGLE_TAGS = new Set([
   DT_VERDEFNUM,
   DT_VERNEED,
   DT_VERNEEDNUM,
+  DT_PLTRELSZ,
+  DT_RELA,
+  DT_RELASZ,
+  DT_REL,
+  DT_RELSZ,
+  DT_PLTREL,
+  DT_JMPREL,
 ]);
 
 const TAG_NAMES: Record<number, string> = {
@@ -63,6 +77,13 @@ const TAG_NAMES: Record<number, string> = {
   [DT_SONAME]: 'DT_SONAME',
   [DT_RPATH]: 'DT_RPATH',
   [DT_RUNPATH]: 'DT_RUNPATH',
+  [DT_PLTRELSZ]: 'DT_PLTRELSZ',
+  [DT_RELA]: 'DT_RELA',
+  [DT_RELASZ]: 'DT_RELASZ',
+  [DT_REL]: 'DT_REL',
+  [DT_RELSZ]: 'DT_RELSZ',
+  [DT_PLTREL]: 'DT_PLTREL',
+  [DT_JMPREL]: 'DT_JMPREL',
 };
 
 export const tagName = (tag: number): string => TAG_NAMES[tag] ?? `tag ${tag}`;

@@ -19,11 +19,20 @@ import {
 } from './constants.js';
 import { type DynamicTable, readDynamic, tagName } from './dynamic.js';
 import { countFromGnuHash, countFromSysvHash } from './hash.js';
+import { symbolCountFromRelocations } from './relocations.js';
 import { type ElfHeader, parseHeader } from './header.js';
-import { readInterpreter, readProgramHeaders } from './program-headers.js';
+import { readInterpreter, readProgramHeaders, type Segments } from './program-headers.js';
 import { ElfReader, hex, stringAt } from './reader.js';
 import { Region } from './region.js';
-import { type DynamicSections, findDynamicSections, hasSectionHeaders, readSections, type SectionHeader } from './sections.js';
+import { headerRefusals, type LoadFacts } from './loadability.js';
+import {
+  describeDynamicSections,
+  type DynamicSections,
+  findDynamicSections,
+  hasSectionHeaders,
+  readSections,
+  type SectionHeader,
+} from './sections.js';
 import { readSymbols, type SymbolTable } from './symbols.js';
 import { readVerdef, readVerneed, readVersym, type VersionDef } from './versions.js';
 
@@ -54,11 +63,17 @@ export interface ElfInfo {
   nodeExports: string[];
   /** Where the dynamic tables were found: sections, or PT_DYNAMIC mapped through PT_LOAD. */
   tablesFrom: 'sections' | 'dynamic';
+  /** Undefined dynamic symbols by which a classic addon registers itself (node_module_register, napi_module_register). */
+  nodeImports: string[];
+  /** What the loader checks before it reads any table (see loadability.ts). */
+  load: LoadFacts;
   /** The NT_GNU_ABI_TAG kernel floor (`3.2.0`), null without a Linux tag. */
   minKernel: string | null;
 }
 
 const NODE_EXPORT = /^(napi_register_module_v1|node_api_module_get_api_version_v1|node_register_module_v\d+)$/;
+/** What the NODE_MODULE and old NAPI_MODULE macros call from a constructor instead of exporting an entry point. */
+const NODE_IMPORT = /^(node_module_register|napi_module_register)$/;
 
 interface Tables {
   strtab: Buffer;
@@ -125,12 +140,15 @@ function locateTables(r: ElfReader, h: ElfHeader, dyn: DynamicTable, map: Addres
     const hash = v.get(DT_HASH);
     const gnuHash = v.get(DT_GNU_HASH);
     // DT_HASH states the count outright; a GNU hash has to be walked.
+    const fromGnu = hash === undefined && gnuHash !== undefined ? countFromGnuHash(r, map, gnuHash) : null;
     const count =
       hash !== undefined
         ? countFromSysvHash(r, map, hash, h.machineNumber)
-        : gnuHash !== undefined
-          ? countFromGnuHash(r, map, gnuHash)
-          : null;
+        : fromGnu === null
+          ? null
+          : fromGnu.hashed
+            ? fromGnu.count
+            : Math.max(fromGnu.count, symbolCountFromRelocations(r, map, v));
     if (count === null) throw new MalformedElfError('DT_SYMTAB without DT_HASH or DT_GNU_HASH: the symbol count is unknown');
     if (count > Math.floor(r.size / entsize)) {
       throw new MalformedElfError(`hash table claims ${count} symbols, more than fit in the file (${r.size} bytes)`);
@@ -181,8 +199,11 @@ const NO_SECTIONS: DynamicSections = { dynsym: null, dynstr: null, versym: null,
 export function readElf(source: ByteSource, head: Buffer): ElfInfo {
   const header = parseHeader(head, source.size);
   const r = new ElfReader(source, head, header.endian === 'little', header.class === 64);
-  const segments = readProgramHeaders(r, header);
-  const interpreter = readInterpreter(r, segments.interp);
+  // The loader refuses such a file before it reads a program header or a table (loadability.ts):
+  // so does the scanner, which then reports the refusal instead of what the bytes might say.
+  const refusedEarly = (loads: Segments['loads'] | null): boolean => headerRefusals({ header, loads }).some((x) => x.since === undefined);
+  const segments: Segments = refusedEarly(null) ? { loads: [], dynamic: null, interp: null, notes: [] } : readProgramHeaders(r, header);
+  const interpreter = refusedEarly(null) ? null : readInterpreter(r, segments.interp);
   const sectionHeaders = hasSectionHeaders(header);
   const info: ElfInfo = {
     header,
@@ -199,9 +220,17 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
     symbolRefs: [],
     nodeExports: [],
     tablesFrom: 'dynamic',
+    nodeImports: [],
+    load: { header, loads: segments.loads, dynamic: segments.dynamic, interp: segments.interp, flags1: 0, dynamicSections: null },
     minKernel: minKernelOf(readAbiTag(r, segments.notes)),
   };
-  if (segments.dynamic === null) return info;
+  if (refusedEarly(segments.loads)) return info;
+  if (segments.dynamic === null) {
+    // Only a file without PT_DYNAMIC pays for its section headers here: do they describe the
+    // dynamic tables the loader cannot see?
+    if (sectionHeaders) info.load.dynamicSections = describeDynamicSections(readSections(r, header));
+    return info;
+  }
 
   const dyn = readDynamic(r, segments.dynamic);
   const map = new AddressMap(segments.loads);
@@ -215,6 +244,7 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
   info.rpath = dyn.rpath.map(str('DT_RPATH')).flatMap(splitPath);
   info.runpath = dyn.runpath.map(str('DT_RUNPATH')).flatMap(splitPath);
   info.flags1 = dyn.values.get(DT_FLAGS_1) ?? 0;
+  info.load.flags1 = info.flags1;
 
   if (t.verneed !== null) info.versionNeeds = readVerneed(r, t.verneed.region, t.verneed.count, t.strtab);
   if (t.verdef !== null) info.versionDefs = readVerdef(r, t.verdef.region, t.verdef.count, t.strtab);
@@ -233,6 +263,10 @@ export function readElf(source: ByteSource, head: Buffer): ElfInfo {
       if (syms.undefined[i] === 1) {
         const index = versym?.[i] ?? 0;
         if (byIndex.has(index)) info.symbolRefs.push({ name: nameOf(nameOffset), versionIndex: index });
+        if (t.strtab[nameOffset] === 0x6e /* 'n' */) {
+          const name = nameOf(nameOffset);
+          if (NODE_IMPORT.test(name)) info.nodeImports.push(name);
+        }
       } else if (t.strtab[nameOffset] === 0x6e /* 'n' */) {
         const name = nameOf(nameOffset);
         if (NODE_EXPORT.test(name)) info.nodeExports.push(name);

@@ -22,9 +22,11 @@ const CHAIN_CHUNK = 1024;
 /**
  * DT_GNU_HASH: symbols below symoffset are not hashed (undefined ones); the rest are grouped by
  * bucket in symbol order, so the count is one past the end of the chain that starts at the
- * highest bucket entry. A chain ends at the first word with bit 0 set.
+ * highest bucket entry. A chain ends at the first word with bit 0 set. `hashed` is false when no
+ * symbol is hashed at all: GNU ld then writes symoffset 1, so the count says nothing about the
+ * undefined symbols (relocations.ts counts those).
  */
-export function countFromGnuHash(r: ElfReader, map: AddressMap, vaddr: number): number {
+export function countFromGnuHash(r: ElfReader, map: AddressMap, vaddr: number): { count: number; hashed: boolean } {
   const { offset, available } = map.locate('DT_GNU_HASH', vaddr);
   if (available < 16) throw new MalformedElfError(`DT_GNU_HASH at ${hex(vaddr)} is cut short by its segment`);
   const head = r.read('DT_GNU_HASH header', offset, 16);
@@ -39,7 +41,7 @@ export function countFromGnuHash(r: ElfReader, map: AddressMap, vaddr: number): 
   const buckets = r.read('DT_GNU_HASH buckets', offset + bucketsAt, nbuckets * 4);
   let last = 0;
   for (let i = 0; i < nbuckets; i += 1) last = Math.max(last, r.u32(buckets, i * 4));
-  if (last < symoffset) return symoffset;
+  if (last < symoffset) return { count: symoffset, hashed: false };
   const chainsAt = bucketsAt + nbuckets * 4;
   let at = chainsAt + (last - symoffset) * 4;
   for (;;) {
@@ -47,7 +49,7 @@ export function countFromGnuHash(r: ElfReader, map: AddressMap, vaddr: number): 
     const length = Math.min(CHAIN_CHUNK, Math.floor((available - at) / 4) * 4);
     const chunk = r.read('DT_GNU_HASH chain', offset + at, length);
     for (let k = 0; k < length; k += 4) {
-      if ((r.u32(chunk, k) & 1) === 1) return last + 1;
+      if ((r.u32(chunk, k) & 1) === 1) return { count: last + 1, hashed: true };
       last += 1;
     }
     at += length;

@@ -40,6 +40,14 @@ export interface ElfHeader {
   shnum: number;
   shstrndx: number;
   sizes: ClassSizes;
+  /** e_ident[EI_VERSION] and e_version: both must be EV_CURRENT (1) for the loader. */
+  identVersion: number;
+  version: number;
+  /** e_ident[EI_OSABI] and e_ident[EI_ABIVERSION]. */
+  osabi: number;
+  abiVersion: number;
+  /** True when a byte of e_ident[EI_PAD..EI_NIDENT) is not zero. */
+  identPadding: boolean;
 }
 
 /** The ELF identification bytes alone: enough for format detection. */
@@ -133,5 +141,10 @@ export function parseHeader(head: Buffer, fileSize: number): ElfHeader {
     shnum: u16(is64 ? 60 : 48),
     shstrndx: u16(is64 ? 62 : 50),
     sizes,
+    identVersion: head[6] as number,
+    version: u32(20),
+    osabi: head[7] as number,
+    abiVersion: head[8] as number,
+    identPadding: head.subarray(9, 16).some((b) => b !== 0),
   };
 }

@@ -50,7 +50,7 @@ describe('the builder makes real ELF (readelf agrees)', () => {
       expect(syms.find((s) => s.name === 'fcntl64')?.version).toBe('GLIBC_2.28');
       expect(entry.requires).toEqual({ GLIBC: '2.28', GLIBCXX: '3.4.21', CXXABI: '1.3.9' });
       expect(entry.culprits).toContainEqual({ symbol: 'fcntl64', version: 'GLIBC_2.28', library: 'libc.so.6' });
-      expect(entry.node).toEqual({ napi: true, moduleVersion: null });
+      expect(entry.node).toEqual({ napi: true, moduleVersion: null, registration: 'export' });
       expect(entry.versionDefs).toEqual(readelfVersions(path).defs);
       expect(entry.versionDefs).toEqual(['SAMPLE_1.0', 'SAMPLE_2.0']);
       const stripped = scan(stripSectionHeaders(built.buf)) as ScannedFile;
@@ -87,10 +87,12 @@ describe('hostile input gives one malformed-ELF line', () => {
     expect(errorOf(scan(buf))).toMatch(/e_phoff is out of range/);
   });
 
-  it('zero e_phentsize', () => {
+  it('zero e_phentsize: the loader refuses it before reading a program header', () => {
     const { buf } = sample();
     put16(buf, 54, 0);
-    expect(errorOf(scan(buf))).toMatch(/e_phentsize 0/);
+    const entry = scan(buf) as ScannedFile;
+    expect(entry.refusals?.map((r) => r.rule)).toEqual(['phentsize']);
+    expect(entry.refusals?.[0]?.message).toMatch(/ELF file's phentsize not the expected size \(0, expected 56/);
   });
 
   it('zero e_shentsize', () => {

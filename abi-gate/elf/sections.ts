@@ -1,5 +1,5 @@
 import { MalformedElfError } from '../errors.js';
-import { SHT_DYNSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM } from './constants.js';
+import { SHT_DYNAMIC, SHT_DYNSYM, SHT_GNU_VERDEF, SHT_GNU_VERNEED, SHT_GNU_VERSYM } from './constants.js';
 import type { ElfHeader } from './header.js';
 import type { ElfReader } from './reader.js';
 
@@ -92,4 +92,17 @@ export function findDynamicSections(r: ElfReader, sections: readonly SectionHead
     found.dynstr = link;
   }
   return found;
+}
+
+const DYNAMIC_SECTION_NAMES: ReadonlyArray<[number, string]> = [
+  [SHT_DYNAMIC, '.dynamic'],
+  [SHT_DYNSYM, '.dynsym'],
+  [SHT_GNU_VERNEED, '.gnu.version_r'],
+  [SHT_GNU_VERDEF, '.gnu.version_d'],
+  [SHT_GNU_VERSYM, '.gnu.version'],
+];
+
+/** The usual names of the dynamic-linking sections present, by type (a static executable has none). */
+export function describeDynamicSections(sections: readonly SectionHeader[]): string[] {
+  return DYNAMIC_SECTION_NAMES.filter(([type]) => sections.some((s) => s.type === type)).map(([, name]) => name);
 }

@@ -9,7 +9,7 @@ import { create } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTarError } from './errors.js';
 import { readTar } from './read-tar.js';
-import { endBlocks, entryBytes, header, paxEntry } from './test-support/build-tar.js';
+import { endBlocks, entryBytes, header, paxEntry } from './test-support/raw-tar.js';
 import type { TarEntryInfo } from './types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gate-tar-'));

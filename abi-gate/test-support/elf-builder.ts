@@ -246,7 +246,7 @@ export function buildElf(spec: BuildSpec): BuiltElf {
     w32(i === verneed.length - 1 ? 0 : 16 + v.entries.length * 16, o + 12);
     v.entries.forEach((e, j) => {
       const a = o + 16 + j * 16;
-      w32(0, a);
+      w32(elfHash(e.name), a);
       w16(e.weak === true ? 2 : 0, a + 4);
       w16(e.index, a + 6);
       w32(str(e.name), a + 8);
@@ -262,7 +262,7 @@ export function buildElf(spec: BuildSpec): BuiltElf {
     w16(def.base === true ? 1 : 0, d + 2);
     w16(def.index, d + 4);
     w16(names.length, d + 6);
-    w32(0, d + 8);
+    w32(elfHash(def.name), d + 8);
     w32(20, d + 12);
     w32(i === verdef.length - 1 ? 0 : 20 + names.length * 8, d + 16);
     names.forEach((n, j) => {
@@ -320,6 +320,21 @@ export function buildElf(spec: BuildSpec): BuiltElf {
     sh(7, 64, 0x6ffffffd, at.verdef, verdefSize, 1, verdef.length, 0);
   }
   return { buf, at, dynamicIndex, strings };
+}
+
+/**
+ * The System V ELF hash of a name: glibc's loader compares vna_hash and vd_hash before the
+ * names (elf/dl-version.c, match_symbol), so a file with zero hashes fails to load.
+ */
+export function elfHash(name: string): number {
+  let h = 0;
+  for (const c of Buffer.from(name, 'utf8')) {
+    h = ((h << 4) + c) >>> 0;
+    const g = h & 0xf0000000;
+    if (g !== 0) h ^= g >>> 24;
+    h = (h & ~g) >>> 0;
+  }
+  return h;
 }
 
 /** A typical small library: libc.so.6 at GLIBC_2.2.5 and GLIBC_2.28 (fcntl64), plus libstdc++. */

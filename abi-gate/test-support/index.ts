@@ -5,3 +5,26 @@
  */
 export { FIXTURES, ELF_FIXTURES, elfFilesUnder, fixturePath } from './fixtures.js';
 export { buildNodeLikeElves, type NodeLikeElves } from './node-like-elf.js';
+export {
+  BLOCK,
+  END,
+  buildTar,
+  buildTarGz,
+  endBlocks,
+  entryBytes,
+  gnuLongMember,
+  gzip,
+  header,
+  headerBlock,
+  member,
+  padded,
+  paxEntry,
+  paxMember,
+  paxRecord,
+  sealChecksum,
+  specMember,
+  type HeaderFields,
+  type RawEntry,
+  type TarEntryKind,
+  type TarEntrySpec,
+} from '../tar/test-support/raw-tar.js';

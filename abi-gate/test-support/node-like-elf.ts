@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { fixturePath } from './fixtures.js';
 
 /** Built once by fixtures/elf/node-like/build.sh (gcc), so tests need no compiler. */
-const FIXTURE = fileURLToPath(new URL('../../fixtures/elf/node-like/big.so.gz', import.meta.url));
+const FIXTURE = fixturePath('elf', 'node-like', 'big.so.gz');
 
 export interface NodeLikeElves {
   /**

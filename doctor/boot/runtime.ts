@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import type { Runtime } from '../../abi-gate/index.js';
-import { scanBuffer } from '../../abi-gate/index.js';
+import { compareVersions, scanBuffer } from '../../abi-gate/index.js';
 import { readTar } from '../../abi-gate/index.js';
 import type { Machine } from '../../abi-gate/index.js';
 import type { BootContainer } from './container.js';
@@ -40,12 +40,7 @@ function highest(defs: string[], family: string): string | null {
     .filter((d) => d.startsWith(`${family}_`))
     .map((d) => d.slice(family.length + 1))
     .filter((v) => /^\d+(\.\d+)*$/.test(v))
-    .sort((a, b) => {
-      const x = a.split('.').map(Number);
-      const y = b.split('.').map(Number);
-      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-      return 0;
-    });
+    .sort(compareVersions);
   return versions.at(-1) ?? null;
 }
 

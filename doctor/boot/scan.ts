@@ -1,4 +1,4 @@
-import { isScanned, scanPaths } from '../../abi-gate/index.js';
+import { dropTopFolder, isScanned, scanPaths } from '../../abi-gate/index.js';
 import type { ScannedFile, TreeIndex } from '../../abi-gate/index.js';
 
 /** What a boot needs from the static side: every ELF of the install and every path of its tree. */
@@ -19,9 +19,8 @@ export async function scanInstall(tarball: string): Promise<InstallScan> {
   const files: ScannedFile[] = [];
   for (const entry of report.files) {
     if (!isScanned(entry) || entry.format !== 'elf' || !entry.path.startsWith(prefix)) continue;
-    const inTarball = entry.path.slice(prefix.length).replace(/^\.\//, '');
-    const at = inTarball.indexOf('/');
-    if (at !== -1) files.push({ ...entry, path: inTarball.slice(at + 1) });
+    const installed = dropTopFolder(entry.path.slice(prefix.length));
+    if (installed !== null) files.push({ ...entry, path: installed });
   }
   return { files, tree: report.tree };
 }

@@ -3,7 +3,8 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { checkReleaseFormat } from '../../release/index.js';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildTar, entryBlocks, paxRecord, serverEntries, TOP, ustarHeader, type RawEntry } from '../test-support/hostile-tarballs.js';
+import { paxMember, specMember } from '../../abi-gate/test-support/index.js';
+import { buildTar, serverEntries, TOP, type RawEntry } from '../test-support/hostile-tarballs.js';
 import { checkOf, failedIds, useTempDir, verifyOne } from '../test-support/run.js';
 
 const dir = useTempDir('format');
@@ -49,10 +50,7 @@ const before = (blocks: Buffer, path: string) => (tar: Buffer): Buffer => {
   const at = tar.indexOf(headerOf(tar, path));
   return Buffer.concat([tar.subarray(0, at), blocks, tar.subarray(at)]);
 };
-const pax = (records: Record<string, string>, typeflag = 'x'): Buffer => {
-  const body = Buffer.from(Object.entries(records).map(([k, v]) => paxRecord(k, v)).join(''));
-  return Buffer.concat([ustarHeader({ name: 'PaxHeaders/x', mode: 0o644, size: body.length, typeflag }), body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
-};
+const pax = (records: Record<string, string>, typeflag = 'x'): Buffer => paxMember(Object.entries(records), typeflag, 'PaxHeaders/x');
 
 describe('format', () => {
   it('passes the minimal server, written as packager writes', async () => {
@@ -148,7 +146,7 @@ describe('format', () => {
   });
 
   it('the entry blocks writer used here is canonical itself', () => {
-    expect(entryBlocks({ path: `${TOP}/x`, content: 'x' }).toString('latin1', 257, 265)).toBe('ustar\u000000');
+    expect(specMember({ path: `${TOP}/x`, content: 'x' }).toString('latin1', 257, 265)).toBe('ustar\u000000');
   });
 });
 

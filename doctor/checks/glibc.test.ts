@@ -50,4 +50,27 @@ describe('glibc', () => {
     expect(check.ok).toBe(false);
     expect(check.details?.join('\n')).toMatch(/fcntl64/);
   });
+  it('fails a release with no ELF file ("nothing to check") unless --allow-empty', async () => {
+    const tarball = await writeServerTarball(dir(), (e) => e.filter((x) => x.path !== `${TOP}/node`), 'no-elf');
+    const check = checkOf(await verifyOne(tarball), 'glibc');
+    expect(check.ok).toBe(false);
+    expect(check.message).toBe('nothing to check: the release holds no ELF file (pass --allow-empty if that is intended)');
+    const allowed = checkOf(await verifyOne(tarball, { allowEmpty: true }), 'glibc');
+    expect(allowed).toMatchObject({ ok: true, message: 'no ELF file to check (--allow-empty)' });
+  });
+
+  it('refuses a shipped libc.so.6 and judges the addon beside it by the host glibc', async () => {
+    const libc = await fixture('elf/fail-closed/ships-libc/libc.so.6');
+    const addon = await fixture('elf/fail-closed/ships-libc/addon.node');
+    const dirOf = `${TOP}/node_modules/x/build/Release`;
+    const tarball = await writeServerTarball(
+      dir(),
+      (e) => [...e, { path: `${dirOf}/addon.node`, mode: 0o755, content: addon }, { path: `${dirOf}/libc.so.6`, mode: 0o755, content: libc }],
+      'ships-libc',
+    );
+    const check = checkOf(await verifyOne(tarball), 'glibc');
+    expect(check.ok).toBe(false);
+    expect(check.details?.join('\n')).toMatch(/libc\.so\.6: a copy of glibc's libc\.so\.6/);
+    expect(check.details?.join('\n')).toMatch(/addon\.node: needs GLIBC 2\.28, centos7 allows at most 2\.17/);
+  });
 });

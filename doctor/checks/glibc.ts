@@ -23,14 +23,16 @@ export function checkGlibc(ctx: CheckContext): CheckResult {
   const { facts, policy } = ctx;
   if (policy === null) return skip('glibc', 'policy none: the glibc gate is off');
   const files = elfFiles(facts);
-  const result = checkFiles(files, policy, treeOf(facts));
+  const result = checkFiles(files, policy, treeOf(facts), { allowEmpty: ctx.allowEmpty === true, archive: true });
   const details = result.violations.map((v) => v.message);
   // Fix hints for common culprits (abi-gate/hints.ts) follow the violations they explain.
   if (details.length > 0) details.push(...hintLines(fixHints(result.violations.flatMap((v) => v.culprits))));
   const verdict =
     details.length === 0
-      ? pass('glibc', `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
-      : fail('glibc', `${plural(result.violations.length, 'violation')} of ${policy.name}: ${summarise(result.violations)}`, details);
+      ? pass('glibc', files.length === 0 ? 'no ELF file to check (--allow-empty)' : `${files.length} ELF files satisfy ${policy.name}`, result.warnings.map((w) => `warning: ${w.message}`))
+      : result.violations.length === 1 && result.violations[0]?.kind === 'empty'
+        ? fail('glibc', 'nothing to check: the release holds no ELF file (pass --allow-empty if that is intended)', details)
+        : fail('glibc', `${plural(result.violations.length, 'violation')} of ${policy.name}: ${summarise(result.violations)}`, details);
   return partialVerdict('glibc', facts, verdict);
 }
 

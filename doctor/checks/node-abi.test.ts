@@ -28,4 +28,16 @@ describe('node-abi', () => {
     expect(check.ok).toBe(true);
     expect(check.message).toBe('0 ABI-specific and 1 N-API modules match node 16.20.2 (NODE_MODULE_VERSION 93)');
   });
+  it('fails a classic NODE_MODULE addon, whose NODE_MODULE_VERSION cannot be determined', async () => {
+    expect(readelf(['--dyn-syms', '-W'], 'elf/fail-closed/classic-node-module.node')).toMatch(/UND node_module_register/);
+    const check = checkOf(await verifyOne(await withAddon('classic', 'elf/fail-closed/classic-node-module.node'), { policy: 'none' }), 'node-abi');
+    expect(check.ok).toBe(false);
+    expect(check.details?.[0]).toMatch(/a\.node: an ABI-specific addon \(registers through node_module_register\) whose NODE_MODULE_VERSION cannot be determined/);
+  });
+
+  it('passes a classic napi_module_register addon as N-API', async () => {
+    const check = checkOf(await verifyOne(await withAddon('napi-classic', 'elf/fail-closed/classic-napi-module.node'), { policy: 'none' }), 'node-abi');
+    expect(check.ok).toBe(true);
+    expect(check.message).toMatch(/0 ABI-specific and 1 N-API modules/);
+  });
 });

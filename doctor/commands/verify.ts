@@ -42,6 +42,7 @@ export const verifyCommand = defineCommand({
       .option('boot', { type: 'boolean', default: false, describe: 'also boot each tarball in a container (doctor boot) and add its checks' })
       .option('manifest', { type: 'string', describe: 'manifest to check against (default: <tarball minus .tar.gz>.manifest.json)' })
       .option('policy', { type: 'string', default: 'centos7', describe: "abi-gate policy name or JSON file; 'none' skips the glibc check" })
+      .option('allow-empty', { type: 'boolean', default: false, describe: 'let the glibc check pass a release with no ELF file (default: nothing to check fails)' })
       .option('max-total', { type: 'string', describe: 'most uncompressed bytes in all (default 4GiB)' })
       .option('max-entry', { type: 'string', describe: 'most bytes in one entry (default 1GiB)' })
       .option('max-entries', { type: 'number', describe: 'most entries (default 200000)' }),
@@ -50,7 +51,7 @@ export const verifyCommand = defineCommand({
     ['$0 verify dist/*.tar.gz --boot --image "$(docker/test-image/build.sh)"', 'and boot it in a container'],
   ],
   run: async (args, { io, signal }) => {
-    const options: VerifyOptions = { limits: limitsOf(args), policy: String(args.policy) };
+    const options: VerifyOptions = { limits: limitsOf(args), policy: String(args.policy), allowEmpty: args['allow-empty'] };
     if (typeof args.manifest === 'string') options.manifest = args.manifest;
     // Checked before any tarball is read: a bad --image is a usage error, not a failed boot.
     const boot = args.boot ? bootArgs(args) : null;

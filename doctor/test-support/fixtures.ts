@@ -1,14 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fixturePath } from '../../abi-gate/test-support/index.js';
 
-const FIXTURES = new URL('../../fixtures/', import.meta.url);
+export { fixturePath };
 
 export async function fixture(path: string): Promise<Buffer> {
-  return readFile(new URL(path, FIXTURES));
-}
-
-export function fixturePath(path: string): string {
-  return new URL(path, FIXTURES).pathname;
+  return readFile(fixturePath(path));
 }
 
 /** binutils' own view of a fixture, so tests do not take the scanner's word for it. */

@@ -3,10 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FIXTURES } from '../../abi-gate/test-support/index.js';
 import { build, type BuildResult } from '../../packager/index.js';
 
+export { FIXTURES };
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const FIXTURES = join(ROOT, 'fixtures');
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 export async function buildGoodTarball(out?: string, commit = COMMIT): Promise<BuildResult> {

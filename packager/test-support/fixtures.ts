@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create as createTar } from 'tar';
+import { fixturePath } from '../../abi-gate/test-support/index.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const SERVER_FIXTURES = join(REPO, 'fixtures', 'server');
+export const SERVER_FIXTURES = fixturePath('server');
 export const SAMPLE = join(SERVER_FIXTURES, 'sample');
 export const MAC_BUILT = join(SERVER_FIXTURES, 'mac-built.tar.gz');
 export const NODE_STUB = join(SERVER_FIXTURES, 'node-stub', 'node');
 export const NATIVE_X64 = join(SERVER_FIXTURES, 'native-linux-x64');
-export const ELF = join(REPO, 'fixtures', 'elf');
+export const ELF = fixturePath('elf');
 export const COMMIT = '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c';
 export const PTY = 'node_modules/node-pty/build/Release/pty.node';
 
