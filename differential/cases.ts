@@ -81,6 +81,7 @@ export function generateCases(release: GoodRelease, absOutside: string): Generat
     const half = Math.floor(tar.length / BLOCK / 2) * BLOCK;
     cases.push({ name: 'two gzip members', class: 'reader', gz: Buffer.concat([gzipSync(tar.subarray(0, half)), gzipSync(tar.subarray(half))]) });
     cases.push({ name: 'zeros after the gzip member', class: 'reader', gz: Buffer.concat([gzipSync(tar), Buffer.alloc(64)]) });
+    cases.push({ name: 'an empty gzip member first', class: 'reader', gz: Buffer.concat([gzipSync(Buffer.alloc(0)), gzipSync(tar)]) });
   }
 
   // 2. Links.

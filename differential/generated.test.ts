@@ -5,6 +5,7 @@
  * they fail only `format`, so without that check doctor would pass a release that an extractor
  * installs differently.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCases, type CaseClass, type GeneratedCase } from './cases.js';
@@ -64,7 +65,13 @@ describe.skipIf(!CAN_RUN)(`generated tarballs${CAN_RUN ? '' : ` (skipped: ${SKIP
     expect(problems).toEqual([]);
   });
 
-  it('the extractors really differ where the format says they do, and only format stands in the way', () => {
+  it('the extractors really differ where the format says they do, and only format stands in the way', async () => {
+    // DIFFERENTIAL_REPORT=<file> keeps every case's outcome, to read which readers differed.
+    const report = process.env.DIFFERENTIAL_REPORT;
+    if (report !== undefined) {
+      const rows = cases.map((c) => ({ case: c.name, class: c.class, ...outcomes.get(c.name) }));
+      await writeFile(report, JSON.stringify(rows, null, 2));
+    }
     for (const [name, installer, refusal] of KNOWN_DIFFERENCES) {
       const outcome = outcomes.get(name);
       expect(outcome, name).toBeDefined();

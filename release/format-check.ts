@@ -14,7 +14,7 @@ import {
   PAX_KEYS,
   RELEASE_MODES,
   RELEASE_TYPEFLAGS,
-  rawNameField,
+  nameFieldEndsWithSlash,
   isTopFolderName,
   type FormatRule,
   type FormatViolation,
@@ -24,10 +24,10 @@ import { isUtf8 } from 'node:buffer';
 /** Violations kept in full; past this only counted (a hostile archive can have 200,000). */
 const MAX_KEPT = 1000;
 
-const TYPE_OF: Readonly<Record<string, 'file' | 'symlink' | 'directory'>> = {
-  [RELEASE_TYPEFLAGS.file]: 'file',
-  [RELEASE_TYPEFLAGS.symlink]: 'symlink',
-  [RELEASE_TYPEFLAGS.directory]: 'directory',
+const ALLOWED_MODES: Readonly<Record<'file' | 'symlink' | 'directory', readonly number[]>> = {
+  file: [RELEASE_MODES.file, RELEASE_MODES.executable],
+  directory: [RELEASE_MODES.directory],
+  symlink: [RELEASE_MODES.symlink, RELEASE_MODES.directory],
 };
 
 const META_NAMES: Readonly<Record<string, string>> = {
@@ -45,8 +45,10 @@ export class FormatChecker {
   readonly violations: FormatViolation[] = [];
   count = 0;
   private entries = 0;
-  private readonly folders = new Set<string>();
-  private readonly seen = new Set<string>();
+  private topSlash: string | null = null;
+  private lastFolder: string | null = null;
+  /** Every path so far (without a folder's '/'): true for folders. */
+  private readonly seen = new Map<string, boolean>();
 
   /** Checks one entry; call it from readTar's handler, synchronously (the header is a view). */
   entry(info: TarEntryInfo): void {
@@ -54,10 +56,12 @@ export class FormatChecker {
     const path = info.path;
     this.entries++;
     if (info.meta.length > 0) this.meta(info.meta, info);
-    for (const problem of headerProblems(info.header)) this.add(path, at, 'header', problem);
-    const typeflag = info.header.toString('latin1', 156, 157);
-    const type = TYPE_OF[typeflag];
+    // The reader summed the header already: it says whether the sum is the unsigned one.
+    for (const problem of headerProblems(info.header, info.checksum === 'unsigned')) this.add(path, at, 'header', problem);
+    const flag = info.header[156] as number;
+    const type = flag === 0x30 ? 'file' : flag === 0x35 ? 'directory' : flag === 0x32 ? 'symlink' : undefined;
     if (type === undefined) {
+      const typeflag = String.fromCharCode(flag);
       this.add(path, at, 'type', `typeflag ${JSON.stringify(typeflag)} is not a file (0), symlink (2) or folder (5): no hard links, devices, FIFOs or GNU types`);
       return;
     }
@@ -66,8 +70,7 @@ export class FormatChecker {
     if (size !== undefined && type !== 'file' && size !== 0) this.add(path, at, 'size', `a ${type} with a size field of ${size} (readers differ on skipping it)`);
     if (size !== undefined && size > MAX_FILE_SIZE) this.add(path, at, 'size', `size ${size} does not fit the octal field`);
     const mode = octalField(info.header, 'mode');
-    const allowed: readonly number[] =
-      type === 'file' ? [RELEASE_MODES.file, RELEASE_MODES.executable] : type === 'directory' ? [RELEASE_MODES.directory] : [RELEASE_MODES.symlink, RELEASE_MODES.directory];
+    const allowed = ALLOWED_MODES[type];
     if (mode !== undefined && !allowed.includes(mode)) {
       this.add(path, at, 'mode', `mode ${mode.toString(8).padStart(4, '0')} is not ${allowed.map((m) => m.toString(8).padStart(4, '0')).join(' or ')} (nothing group/world-writable, no setuid/setgid/sticky)`);
     }
@@ -82,8 +85,17 @@ export class FormatChecker {
   /** Checks the archive as a whole once readTar returned. */
   finish(result: ReadTarResult): FormatViolation[] {
     if (!result.gzip) this.add(null, null, 'gzip', 'not gzip-compressed');
-    else if (result.gzipTrailerSize !== null && result.gzipTrailerSize !== result.tarBytes % 2 ** 32) {
-      this.add(null, null, 'gzip', 'more than one gzip member (the last member does not hold the whole tar stream)');
+    else {
+      // One member: the last one holds the whole stream (its trailer says so) and the first one
+      // is not an empty one in front of it.
+      if (result.gzipTrailerSize !== null && result.gzipTrailerSize !== result.tarBytes % 2 ** 32) {
+        this.add(null, null, 'gzip', 'more than one gzip member (the last member does not hold the whole tar stream)');
+      } else if (result.gzipFirstMemberEmpty === true) {
+        this.add(null, null, 'gzip', 'more than one gzip member (an empty one first)');
+      }
+      if (result.gzipFlags !== 0) {
+        this.add(null, null, 'gzip', 'the gzip header carries a name, comment, extra field or header CRC (gzip -n writes none)');
+      }
     }
     if (result.loneZeroBlock !== null) {
       this.add(null, result.loneZeroBlock, 'end', `a lone zero block at tar offset ${result.loneZeroBlock}: GNU tar stops there, node-tar reads on`);
@@ -133,7 +145,7 @@ export class FormatChecker {
     const path = info.path;
     const at = info.offset;
     for (const problem of namingProblems(path, type === 'directory')) this.add(path, at, 'name', problem);
-    if (type !== 'directory' && rawNameField(info.header).endsWith('/')) {
+    if (type !== 'directory' && nameFieldEndsWithSlash(info.header)) {
       this.add(path, at, 'name', "its ustar name field ends in '/' (a reader without pax takes it for a folder)");
     }
     const bare = type === 'directory' ? path.slice(0, -1) : path;
@@ -141,16 +153,22 @@ export class FormatChecker {
     if (this.entries === 1) {
       if (type !== 'directory' || slash !== -1 || !isTopFolderName(bare)) {
         this.add(path, at, 'top-folder', 'the first entry is not the top folder <name>-<40 hex commit>-linux-<x64|arm64>/');
-      } else this.top = bare;
-    } else if (this.top === null || slash === -1 || !bare.startsWith(`${this.top}/`)) {
+      } else {
+        this.top = bare;
+        this.topSlash = `${bare}/`;
+      }
+    } else if (this.topSlash === null || slash === -1 || !bare.startsWith(this.topSlash)) {
       this.add(path, at, 'top-folder', `is not inside the one top folder ${this.top ?? '<name>-<commit>-linux-<arch>'}/`);
     }
-    if (this.entries > 1 && slash !== -1 && !this.folders.has(bare.slice(0, slash))) {
+    // The parent is most often the folder entry just before (packager sorts): no lookup then.
+    const last = this.lastFolder;
+    const underLast = last !== null && slash === last.length && bare.startsWith(last);
+    if (this.entries > 1 && slash !== -1 && !underLast && this.seen.get(bare.slice(0, slash)) !== true) {
       this.add(path, at, 'parent', `its folder ${bare.slice(0, slash)}/ is not an earlier folder entry`);
     }
     if (this.seen.has(bare)) this.add(path, at, 'duplicate', 'appears twice (the later entry replaces what was checked)');
-    this.seen.add(bare);
-    if (type === 'directory') this.folders.add(bare);
+    this.seen.set(bare, type === 'directory');
+    if (type === 'directory') this.lastFolder = bare;
   }
 
   private add(entry: string | null, offset: number | null, rule: FormatRule, what: string): void {

@@ -82,8 +82,37 @@ export function ustarFallbackName(path: string, isDirectory: boolean): string {
   return cut;
 }
 
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * One pass over a path without allocating: true when it surely conforms (the common case);
+ * false sends it to the thorough check, which also counts bytes of long components.
+ */
+function pathConforms(path: string, isDirectory: boolean): boolean {
+  const n = path.length;
+  if (n === 0 || n > MAX_PATH_BYTES || isDirectory !== (path.charCodeAt(n - 1) === 0x2f)) return false;
+  const end = isDirectory ? n - 1 : n;
+  let start = 0;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes; ASCII is one byte each.
+  let ascii = true;
+  let pathAscii = true;
+  for (let i = 0; i <= end; i++) {
+    const c = i === end ? 0x2f : path.charCodeAt(i);
+    if (c === 0x2f) {
+      const length = i - start;
+      if (length === 0 || length > (ascii ? MAX_COMPONENT_BYTES : Math.floor(MAX_COMPONENT_BYTES / 3))) return false;
+      if (path.charCodeAt(start) === 0x2e && (length === 1 || (length === 2 && path.charCodeAt(start + 1) === 0x2e))) return false;
+      start = i + 1;
+      ascii = true;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xfffd) return false;
+    else if (c >= 0x80) ascii = pathAscii = false;
+  }
+  return pathAscii || n <= Math.floor(MAX_PATH_BYTES / 3);
+}
+
 /** Problems with a release path (folders end with exactly one '/'); empty when it conforms. */
-export function namingProblems(path: string, isDirectory: boolean): string[] {
+export function namingProblems(path: string, isDirectory: boolean): readonly string[] {
+  if (pathConforms(path, isDirectory)) return NONE;
   const out: string[] = [];
   if (CONTROL.test(path)) out.push('holds a NUL or control character');
   if (path.includes('\uFFFD')) out.push('is not valid UTF-8');
@@ -146,7 +175,8 @@ function cleanText(block: Buffer, field: Field): Buffer | null {
  * checksum (GNU tar also takes a signed sum; node-tar does not), number syntax, nothing hidden
  * after a text field's NUL, owner 0:0 without names, zero device numbers. Returns problems.
  */
-export function headerProblems(block: Buffer): string[] {
+export function headerProblems(block: Buffer, unsignedSumChecked = false): readonly string[] {
+  if (headerConforms(block, unsignedSumChecked)) return NONE;
   const out: string[] = [];
   const [magicAt] = TAR_FIELDS.magic;
   if (block.toString('latin1', magicAt, magicAt + 8) !== `${USTAR_MAGIC}${USTAR_VERSION}`) {
@@ -179,10 +209,64 @@ export function headerProblems(block: Buffer): string[] {
   return out;
 }
 
-/** The raw name field, for the node-tar folder-by-trailing-slash rule. */
-export function rawNameField(block: Buffer): string {
-  const text = cleanText(block, 'name');
-  return text === null ? '' : text.toString('utf8');
+const CANONICAL_MAGIC = Buffer.from(`${USTAR_MAGIC}${USTAR_VERSION}`, 'latin1');
+
+/** octalField without the table lookup: the value, or -1. */
+function octalAt(block: Buffer, start: number, length: number): number {
+  const end = start + length;
+  let i = start;
+  let value = 0;
+  for (; i < end; i++) {
+    const byte = block[i] as number;
+    if (byte < 0x30 || byte > 0x37) break;
+    value = value * 8 + (byte - 0x30);
+  }
+  if (i === start) return -1;
+  for (; i < end; i++) if (block[i] !== 0 && block[i] !== 0x20) return -1;
+  return value;
+}
+
+/** A text field followed by NULs only, and valid UTF-8 (ASCII needs no second look). */
+function cleanAt(block: Buffer, start: number, length: number, mustBeEmpty: boolean): boolean {
+  const end = start + length;
+  let i = start;
+  let high = false;
+  for (; i < end && block[i] !== 0; i++) if ((block[i] as number) >= 0x80) high = true;
+  if (mustBeEmpty && i !== start) return false;
+  const textEnd = i;
+  for (; i < end; i++) if (block[i] !== 0) return false;
+  return !high || isUtf8(block.subarray(start, textEnd));
+}
+
+/**
+ * headerProblems' rules in one pass without allocating, for the common header that conforms
+ * (a release has tens of thousands); false sends the block to the thorough check.
+ */
+function headerConforms(block: Buffer, unsignedSumChecked: boolean): boolean {
+  for (let k = 0; k < 8; k++) if (block[257 + k] !== CANONICAL_MAGIC[k]) return false;
+  if (octalAt(block, 148, 8) < 0) return false;
+  if (!unsignedSumChecked) {
+    let sum = 8 * 0x20;
+    for (let i = 0; i < 148; i++) sum += block[i] as number;
+    for (let i = 156; i < 512; i++) sum += block[i] as number;
+    if (octalAt(block, 148, 8) !== sum) return false;
+  }
+  if (octalAt(block, 100, 8) < 0 || octalAt(block, 108, 8) !== 0 || octalAt(block, 116, 8) !== 0) return false;
+  if (octalAt(block, 124, 12) < 0 || octalAt(block, 136, 12) < 0) return false;
+  // Device numbers: zero, or an empty (all-NUL) field.
+  if (block[329] === 0 ? !cleanAt(block, 329, 8, true) : octalAt(block, 329, 8) !== 0) return false;
+  if (block[337] === 0 ? !cleanAt(block, 337, 8, true) : octalAt(block, 337, 8) !== 0) return false;
+  if (!cleanAt(block, 0, 100, false) || !cleanAt(block, 157, 100, false) || !cleanAt(block, 345, 155, false)) return false;
+  if (!cleanAt(block, 265, 32, true) || !cleanAt(block, 297, 32, true)) return false;
+  for (let i = 500; i < 512; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+/** The raw name field ends in '/' (read without decoding it). */
+export function nameFieldEndsWithSlash(block: Buffer): boolean {
+  let end = 0;
+  while (end < 100 && block[end] !== 0) end++;
+  return end > 0 && block[end - 1] === 0x2f;
 }
 
 export interface PaxParse {

@@ -41,6 +41,8 @@ export interface HeaderBlock {
   mtime: number | null;
   uname: string;
   gname: string;
+  /** Which sum the checksum field holds: the POSIX unsigned one, or the signed one of old writers. */
+  checksum: 'unsigned' | 'signed';
 }
 
 export type HeaderDecode =
@@ -99,9 +101,9 @@ function isNullBlock(block: Buffer, start: number): boolean {
  * The checksum is the sum of the header bytes with the checksum field read as spaces. GNU tar
  * also accepts the sum of signed bytes, which some historic writers stored.
  */
-function checksumValid(block: Buffer, start: number): boolean {
+function checksumOf(block: Buffer, start: number): 'unsigned' | 'signed' | null {
   const recorded = numberField(block, start + 148, 8);
-  if (recorded === undefined) return false;
+  if (recorded === undefined) return null;
   let unsigned = 8 * 0x20;
   let signed = 8 * 0x20;
   for (let i = start; i < start + BLOCK; i++) {
@@ -113,13 +115,14 @@ function checksumValid(block: Buffer, start: number): boolean {
     unsigned += byte;
     signed += byte >= 0x80 ? byte - 0x100 : byte;
   }
-  return recorded === unsigned || recorded === signed;
+  return recorded === unsigned ? 'unsigned' : recorded === signed ? 'signed' : null;
 }
 
 /** Decodes the block at `block[start .. start + 512)`. */
 export function decodeHeader(block: Buffer, start: number): HeaderDecode {
   if (block[start] === 0 && isNullBlock(block, start)) return { kind: 'null' };
-  if (!checksumValid(block, start)) return { kind: 'bad', reason: 'checksum mismatch' };
+  const checksum = checksumOf(block, start);
+  if (checksum === null) return { kind: 'bad', reason: 'checksum mismatch' };
   const size = numberField(block, start + 124, 12);
   if (size === undefined) return { kind: 'bad', reason: 'unreadable size field' };
   const flag = block[start + 156] as number;
@@ -147,6 +150,7 @@ export function decodeHeader(block: Buffer, start: number): HeaderDecode {
       mtime: mtime ?? null,
       uname: ustar ? text(block, start + 265, 32) : '',
       gname: ustar ? text(block, start + 297, 32) : '',
+      checksum,
     },
   };
 }

@@ -285,6 +285,7 @@ export class TarParser {
       offset,
       header: raw,
       meta: this.pendingMeta ?? NO_META,
+      checksum: header.checksum,
     };
   }
 

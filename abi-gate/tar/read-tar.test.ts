@@ -271,3 +271,27 @@ describe('the raw facts a verifier needs', () => {
     expect(listed).toEqual(['top/dump/', 'top/after']);
   });
 });
+
+describe('gzip members', () => {
+  it('tells an empty member in front from one member', async () => {
+    const tar = Buffer.concat([entryBytes({ name: 'a', body: 'a' }), endBlocks()]);
+    const path = join(dir, 'empty-first.tar.gz');
+    writeFileSync(path, Buffer.concat([gzipSync(Buffer.alloc(0)), gzipSync(tar)]));
+    const { result } = await readAll(path);
+    expect(result.gzipTrailerSize).toBe(tar.length);
+    expect(result.gzipFirstMemberEmpty).toBe(true);
+    expect(result.gzipFlags).toBe(0);
+    const one = join(dir, 'one-member.tar.gz');
+    writeFileSync(one, gzipSync(tar));
+    expect((await readAll(one)).result.gzipFirstMemberEmpty).toBe(false);
+  });
+
+  it('reports the header flags: gzip without -n names the file', async () => {
+    const src = join(dir, 'named.tar');
+    writeFileSync(src, Buffer.concat([entryBytes({ name: 'a', body: 'a' }), endBlocks()]));
+    execFileSync('gzip', ['-kf', src]);
+    const { result } = await readAll(`${src}.gz`);
+    expect(result.gzipFlags).toBe(8);
+    expect(result.gzipFirstMemberEmpty).toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, inflateRawSync, type Gunzip } from 'node:zlib';
 import createDebug from 'debug';
 import { TarError } from './errors.js';
 import { TarParser } from './parser.js';
@@ -46,6 +46,8 @@ export async function readTar(
     loneZeroBlock: null,
     danglingMeta: [],
     gzipTrailerSize: null,
+    gzipFlags: null,
+    gzipFirstMemberEmpty: null,
   };
   /** The last 8 raw bytes seen: a gzip's trailer ends the file. */
   const tail = Buffer.alloc(8);
@@ -94,6 +96,8 @@ export async function readTar(
       throw new TarError('not-gzip', `${label}: not a gzip file (no 1f 8b magic)`, { hint: 'expected a .tar.gz' });
     }
     if (result.gzip) {
+      result.gzipFlags = first.length >= 4 ? (first[3] as number) : null;
+      result.gzipFirstMemberEmpty = result.gzipFlags === 0 ? firstMemberEmpty(first) : null;
       const g = createGunzip({ chunkSize: INFLATE_CHUNK });
       gunzip = g;
       // The compressed side runs on its own: zlib inflates in libuv's threadpool while the main
@@ -203,6 +207,31 @@ class InflatedQueue {
 }
 
 const EMPTY_CHUNK = Buffer.alloc(0);
+
+/** Fixed gzip header without optional fields (RFC 1952 2.3). */
+const GZIP_HEADER = 10;
+
+/**
+ * Whether the first gzip member (a plain 10-byte header) inflates to nothing within `first`.
+ * Cheap: zlib stops as soon as one byte comes out, which for a real member is at once.
+ */
+function firstMemberEmpty(first: Buffer): boolean | null {
+  if (first.length <= GZIP_HEADER) return null;
+  const deflated = first.subarray(GZIP_HEADER);
+  try {
+    const { buffer, engine } = inflateRawSync(deflated, { maxOutputLength: 1, finishFlush: zlibConstants.Z_SYNC_FLUSH, info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    if (buffer.length > 0) return false;
+    // Nothing came out: an empty member if its deflate stream ended here, else too little input.
+    return engine.bytesWritten < deflated.length ? true : null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return false;
+    // A corrupt stream: the main inflate reports it.
+    return null;
+  }
+}
 
 function finishTar(parser: TarParser): void {
   if (parser.failure !== null) throw parser.failure;

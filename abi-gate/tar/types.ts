@@ -42,6 +42,8 @@ export interface TarEntryInfo {
    * this one, in archive order; empty (and shared) for the common entry that has none.
    */
   meta: readonly TarMetaRecord[];
+  /** Which sum the header's checksum field holds (GNU tar accepts both, node-tar only unsigned). */
+  checksum: 'unsigned' | 'signed';
 }
 
 /** One extended or long-name header as it stood in the archive. */
@@ -112,4 +114,11 @@ export interface ReadTarResult {
    * differs from tarBytes mod 2^32 the stream has more than one member that carries data.
    */
   gzipTrailerSize: number | null;
+  /**
+   * For a gzip: the first member's header flags (FTEXT 1, FHCRC 2, FEXTRA 4, FNAME 8, FCOMMENT 16)
+   * and whether that member inflates to nothing within the first chunk read (an empty leading
+   * member: with gzipTrailerSize, what tells one member from several).
+   */
+  gzipFlags: number | null;
+  gzipFirstMemberEmpty: boolean | null;
 }

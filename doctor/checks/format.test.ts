@@ -62,6 +62,12 @@ describe('format', () => {
   // Each rule of release/format.ts, made to fail by one planted departure.
   const cases: [string, Twist, RegExp][] = [
     ['two gzip members', { gzip: (t) => Buffer.concat([gzipSync(t.subarray(0, 1024)), gzipSync(t.subarray(1024))]) }, /archive: more than one gzip member .*\[gzip\]/],
+    ['an empty gzip member first', { gzip: (t) => Buffer.concat([gzipSync(Buffer.alloc(0)), gzipSync(t)]) }, /more than one gzip member \(an empty one first\) \[gzip\]/],
+    [
+      'a gzip header naming a file',
+      { gzip: (t) => { const g = gzipSync(t); return Buffer.concat([g.subarray(0, 3), Buffer.from([8]), g.subarray(4, 10), Buffer.from('x.tar\0'), g.subarray(10)]); } },
+      /gzip header carries a name.*\[gzip\]/,
+    ],
     ['a lone zero block', { bytes: before(Buffer.alloc(512), SERVER_MAIN) }, /lone zero block at tar offset \d+.*\[end\]/],
     ['a pax header before the end', { bytes: (t) => Buffer.concat([t.subarray(0, t.length - 1024), pax({ path: 'x' }), Buffer.alloc(1024)]) }, /describes no entry \[end\]/],
     ['GNU magic', { bytes: editHeader(SERVER_MAIN, (b) => b.write('ustar  \0', 257, 'latin1')) }, /server-main\.js": magic\/version .* \[header\]/],
