@@ -101,6 +101,22 @@ export const TOOL_ERROR_CODES = {
   IMAGE_MISSING: usage('the boot image is neither in the engine nor pullable'),
   BOOT_INSTALL: failed('the container tar could not install the release'),
   BOOT_NO_LAUNCHER: failed('the installed release has no launcher in bin/'),
+  // doctor ssh: the connection (doctor/ssh/faults.ts) and the host, each an environment problem.
+  SSH_MISSING: usage('no OpenSSH client (ssh) on PATH'),
+  SSH_AUTH: usage('the host refused the login (doctor ssh never prompts: BatchMode=yes)'),
+  SSH_HOST_KEY: usage('the host key is unknown or does not match known_hosts'),
+  SSH_UNREACHABLE: usage('ssh cannot reach the host (name, port, sshd, ProxyJump)'),
+  SSH_CONFIG: usage('ssh cannot read its configuration (--ssh-config, --ssh-option, ~/.ssh/config)'),
+  SSH_FAILED: usage('ssh failed for another reason (its last line is in the message)'),
+  SSH_FORWARD: usage('the host sshd refused the port forward to the server'),
+  HOST_SHELL: usage('the login shell did not run the sh-quoted bootstrap script'),
+  HOST_TMP: usage('no temporary folder can be made on the host'),
+  HOST_NO_TAR: usage('the host has no tar or gzip to install with'),
+  HOST_HOME_UNWRITABLE: usage('~/.remote-ai-server/bin cannot be written on the host'),
+  HOST_NOEXEC: usage('files in ~/.remote-ai-server cannot be executed on the host (noexec)'),
+  HOST_DISK_FULL: usage('not enough free space on the host for the install'),
+  HOST_INSTALL: usage('the install folder cannot be made, locked or renamed on the host'),
+  HOST_REMOVE: usage('--remove could not delete the install on the host'),
 } as const satisfies Record<string, CodeInfo>;
 
 export type ToolErrorCode = keyof typeof TOOL_ERROR_CODES;

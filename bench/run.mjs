@@ -2,7 +2,7 @@
 // baseline in the same run. Prints a block per benchmark as it finishes, then a table, and writes
 // bench/.work/last-results.json. Exit 0 when no target failed, 1 when one did, 2 on a usage error.
 //
-//   node bench/run.mjs [--quick] [--only abi-gate,packager,doctor,boot]
+//   node bench/run.mjs [--quick] [--only abi-gate,packager,doctor,boot,ssh]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { bigBinary, startup, tarball } from './cases/abi-gate.mjs';
 import { boot } from './cases/boot.mjs';
 import { verify } from './cases/doctor.mjs';
 import { build } from './cases/packager.mjs';
+import { ssh } from './cases/ssh.mjs';
 import { haveGnuTime } from './lib/measure.mjs';
 import { WORK } from './lib/inputs.mjs';
 import { broken, formatRow, formatTable } from './lib/report.mjs';
@@ -24,6 +25,7 @@ const GROUPS = {
   packager: [['packager build', build]],
   doctor: [['doctor verify', verify]],
   boot: [['doctor boot overhead', boot]],
+  ssh: [['doctor ssh over loopback', ssh]],
 };
 
 function usage(message) {

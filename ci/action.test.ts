@@ -52,7 +52,7 @@ describe.skipIf(!built && process.env['CI'] !== 'true')('action.yml run locally 
     expect(JSON.parse(readFileSync(run.outputs.manifest ?? '', 'utf8'))).toMatchObject({ commit: '0123456789abcdef0123456789abcdef01234567' });
     expect(run.summary).toMatch(/^### packager build\n/);
     expect(run.summary).toMatch(/\| policy \| centos7: passed \|/);
-    expect(run.summary).toMatch(/\| pruned \| `node_modules\/@parcel\/watcher\/prebuilds\/darwin-x64\/watcher\.node`/);
+    expect(run.summary).toMatch(/\| pruned \| node\\_modules\/@parcel\/watcher\/prebuilds\/darwin-x64\/watcher\.node/);
     expect(run.summary).toMatch(/\| appledouble \| ✓ \|/);
     expect(readFileSync(join(workspace, 'reports', 'doctor-verify.xml'), 'utf8')).toMatch(/<testsuites/);
     expect(run.steps.map((s) => s.stdout).join('')).not.toContain('::error');

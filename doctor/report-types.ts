@@ -15,7 +15,9 @@ export type StaticCheckId =
   | 'requirements'
   | 'limits';
 export type BootCheckId = 'boot' | 'native-load' | 'prediction';
-export type CheckId = StaticCheckId | BootCheckId;
+/** `doctor ssh` adds these to the boot ids (which it reuses for the same questions on a real host). */
+export type SshCheckId = 'host' | 'requirements' | 'install' | 'tunnel';
+export type CheckId = StaticCheckId | BootCheckId | SshCheckId;
 
 export interface CheckResult {
   id: CheckId;

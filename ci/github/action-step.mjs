@@ -6,13 +6,11 @@
 //   node action-step.mjs build <packager-result.json> <packager exit status>
 import { appendFileSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+// The toolkit's one escaping per destination (abi-gate/escape/): names in a result come from inputs.
+import { markdownText, workflowMessage, workflowProperty } from '../../dist/abi-gate/escape/index.js';
 
 // GitHub shows at most 10 error annotations per step; the rest stay in the log and the summary.
 const MAX_ANNOTATIONS = 10;
-
-/** Workflow command escaping (actions/toolkit core/src/command.ts). */
-const escapeData = (text) => String(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (text) => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function output(name, value) {
   const file = process.env.GITHUB_OUTPUT;
@@ -26,7 +24,7 @@ function summary(markdown) {
 }
 
 function annotate(title, message) {
-  process.stdout.write(`::error title=${escapeProperty(title)}::${escapeData(message)}\n`);
+  process.stdout.write(`::error title=${workflowProperty(title)}::${workflowMessage([String(message)])}\n`);
 }
 
 function readResult(path) {
@@ -37,7 +35,7 @@ function readResult(path) {
   }
 }
 
-const cell = (text) => String(text).replace(/\|/g, '\\|');
+const cell = (text) => markdownText(String(text));
 
 function built(result) {
   output('tarball', result.tarball);
@@ -48,14 +46,14 @@ function built(result) {
     .map(([family, v]) => `${family} ${v}`)
     .join(', ');
   const rows = [
-    ['tarball', `\`${basename(result.tarball)}\` (${(result.size / 1e6).toFixed(1)} MB)`],
+    ['tarball', `${cell(basename(result.tarball))} (${(result.size / 1e6).toFixed(1)} MB)`],
     ['sha256', `\`${result.sha256}\``],
-    ['node', `${result.node.version} (NODE_MODULE_VERSION ${result.node.moduleVersion}, ${result.node.flavor})`],
-    ['needs', needs === '' ? 'no versioned glibc or libstdc++ symbols' : needs],
-    ['policy', abi.policy === 'none' ? 'none (not gated)' : `${abi.policy}: passed`],
-    ['pruned', result.pruned.length === 0 ? 'nothing' : result.pruned.map((p) => `\`${p.path}\``).join(', ')],
+    ['node', cell(`${result.node.version} (NODE_MODULE_VERSION ${result.node.moduleVersion}, ${result.node.flavor})`)],
+    ['needs', cell(needs === '' ? 'no versioned glibc or libstdc++ symbols' : needs)],
+    ['policy', cell(abi.policy === 'none' ? 'none (not gated)' : `${abi.policy}: passed`)],
+    ['pruned', result.pruned.length === 0 ? 'nothing' : result.pruned.map((p) => cell(p.path)).join(', ')],
   ];
-  summary(['### packager build', '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''].join('\n'));
+  summary(['### packager build', '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''].join('\n'));
 }
 
 function failed(result, status) {

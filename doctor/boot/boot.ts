@@ -19,7 +19,7 @@ import {
   type AddonVerdict,
 } from './inspect-script.js';
 import { bootCheck, isLoaderError, nativeLoadCheck, predictionCheck, type NativeVerdict } from './checks.js';
-import { readRuntime, type RuntimeFacts } from './runtime.js';
+import { copyOut, readRuntime, type RuntimeFacts } from './runtime.js';
 import { scanInstall, type InstallScan } from './scan.js';
 import { DEFAULT_SERVER_ARGS, prepareProbe, startServer, type Probe, type ServerStart } from './server.js';
 
@@ -84,7 +84,7 @@ export interface BootResult {
 }
 
 /** Files a loader of this platform can be asked about: the node binary's arch, not musl, dynamic. */
-function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; skipped: ScannedFile[] } {
+export function loadTargets(files: ScannedFile[]): { targets: ScannedFile[]; skipped: ScannedFile[] } {
   const machine = files.find((f) => f.path === 'node')?.machine ?? 'x86_64';
   const targets: ScannedFile[] = [];
   const skipped: ScannedFile[] = [];
@@ -191,7 +191,9 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
   const stopping = timed('stop', () => server.stop({ signalled: probe?.ok === true }));
 
   const inspected = parseInspect((await inspecting).stdout);
-  const [native, runtime, hostCheck] = await Promise.all([judgeAddons(box, installed.dir, inspected, addonPaths), learning, hostChecking]);
+  const rerun = async (queue: string[]): Promise<string> =>
+    (await execIn(box.container, [`${installed.dir}/node`, '-e', ADDON_LOADER_JS, ...queue], { workingDir: installed.dir })).stdout;
+  const [native, runtime, hostCheck] = await Promise.all([judgeAddons(inspected, addonPaths, rerun), learning, hostChecking]);
   await stopping;
   // Nothing more runs in the container: it goes while the prediction is computed here.
   const removing = timed('remove', () => box[Symbol.asyncDispose]());
@@ -230,19 +232,19 @@ async function learnRuntime(box: BootContainer, scanning: Promise<InstallScan>):
   const probed = parseRuntimeProbe((await execIn(box.container, ['sh', '-c', RUNTIME_SCRIPT])).stdout);
   const { targets } = loadTargets((await scanning).files);
   const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
-  return readRuntime(box, probed, machine, new Set(targets.flatMap((f) => f.needed)));
+  return readRuntime((path) => copyOut(box, path), probed, machine, new Set(targets.flatMap((f) => f.needed)));
 }
 
 /**
  * One verdict per file. Addons take the bundled node's dlopen verdict; when node itself cannot
  * start (an official node >= 18 on glibc 2.17) they keep the loader's `--list` verdict. An addon
- * whose initialiser kills node is recorded as such and the rest are loaded in a new node.
+ * whose initialiser kills node is recorded as such and the rest are loaded in a new node, through
+ * `rerun` (ADDON_LOADER_JS over those paths in the install folder; returns its stdout).
  */
-async function judgeAddons(
-  box: BootContainer,
-  dir: string,
+export async function judgeAddons(
   inspected: ReturnType<typeof parseInspect>,
   addons: string[],
+  rerun: (queue: string[]) => Promise<string>,
 ): Promise<NativeVerdict[]> {
   const listed = new Map<string, NativeVerdict>(
     inspected.elf.map((e) => [e.path, { path: e.path, via: 'ld.so --list', ok: e.ok, loaderOk: e.ok, messages: e.messages }]),
@@ -264,8 +266,7 @@ async function judgeAddons(
     const done = new Set(all.map((v) => v.path));
     queue = queue.filter((p) => !done.has(p));
     if (queue.length === 0) break;
-    const again = await execIn(box.container, [`${dir}/node`, '-e', ADDON_LOADER_JS, ...queue], { workingDir: dir });
-    parsed = parseAddonLoads(again.stdout);
+    parsed = parseAddonLoads(await rerun(queue));
   }
   for (const v of all) {
     const message = v.message ?? '';

@@ -1,5 +1,5 @@
-export { bootTarball, type BootOptions, type BootResult, type BootTimings } from './boot.js';
-export { bootCheck, nativeLoadCheck, predictionCheck, describeRuntime, type NativeVerdict } from './checks.js';
+export { bootTarball, judgeAddons, loadTargets, type BootOptions, type BootResult, type BootTimings } from './boot.js';
+export { bootCheck, isLoaderError, nativeLoadCheck, predictionCheck, describeRuntime, type NativeVerdict } from './checks.js';
 export { BootContainer, LABEL_RUN, LABEL_TOOL, TOOL_NAME, newRunId } from './container.js';
 export { connectEngine, probeEngine, engineAddress } from './engine.js';
 export { execIn, type ExecResult } from './exec.js';
@@ -8,3 +8,7 @@ export { corpusNode, findLinuxNode, CORPUS_NODE_SPEC, type LinuxNode } from './l
 export { scanInstall, type InstallScan } from './scan.js';
 export { DEFAULT_SERVER_ARGS } from './server.js';
 export type { RuntimeFacts } from './runtime.js';
+export { ADDON_LOADER_JS, INSPECT_SCRIPT, parseInspect, parseRuntimeProbe, type InspectOutput, type RuntimeProbe } from './inspect-script.js';
+export { pickServerBin, type Installed } from './install.js';
+export { readRuntime } from './runtime.js';
+export type { ServerStart } from './server.js';

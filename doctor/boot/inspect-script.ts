@@ -52,7 +52,7 @@ missing() {
     case "$line" in *"not found"*) printf '@@msg %s\n' "$line" ;; esac
   done < "$1"
 }
-out=/tmp/.rai-inspect; mkdir -p "$out"
+out="$RAI_INSPECT_DIR"; [ -n "$out" ] || out=/tmp/.rai-inspect; mkdir -p "$out"
 n=0
 for a in "$@"; do
   n=$((n + 1))

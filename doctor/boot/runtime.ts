@@ -25,7 +25,8 @@ export interface RuntimeFacts extends Runtime {
   paths: Record<string, string>;
 }
 
-async function copyOut(box: BootContainer, path: string): Promise<Buffer | null> {
+/** One file out of the container, through the engine's archive API; null when it is no file. */
+export async function copyOut(box: BootContainer, path: string): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   const stream = await box.container.getArchive({ path });
   await readTar(stream, async (entry, body) => {
@@ -47,10 +48,11 @@ function highest(defs: string[], family: string): string | null {
 /**
  * The runtime the prediction is made for: glibc from getconf, the sonames its ld.so.cache lists
  * for the tarball's arch, and the version definitions of each library the tarball needs (and of
- * libstdc++), read by copying the library out of the container and scanning it with abi-gate.
+ * libstdc++), read through `read` (copied out of a container, fetched over SSH) and scanned with
+ * abi-gate.
  */
 export async function readRuntime(
-  box: BootContainer,
+  read: (path: string) => Promise<Buffer | null>,
   facts: RuntimeProbe,
   machine: Machine,
   needed: Iterable<string>,
@@ -65,7 +67,7 @@ export async function readRuntime(
   await Promise.all(
     [...wanted].map(async (soname) => {
       const path = bySoname.get(soname) ?? '';
-      const bytes = await copyOut(box, path).catch((error: unknown) => {
+      const bytes = await read(path).catch((error: unknown) => {
         debug('cannot copy %s out: %o', path, error);
         return null;
       });
