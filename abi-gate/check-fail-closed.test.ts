@@ -59,6 +59,13 @@ describe('a file the loader refuses is a violation with its reason', () => {
     expect((scan.files[0] as ScannedFile).libc).toBe('none');
   });
 
+  it('abi-gate scan lists the refusal under the table', async () => {
+    const { formatScanTable } = await import('./report-human.js');
+    const text = formatScanTable(await scanPaths([join(FC, 'refused', 'osabi.node')]));
+    expect(text).toMatch(/^refused by the loader: \S+osabi\.node: ELF file OS ABI invalid \(EI_OSABI 9, FreeBSD;/m);
+    expect(formatScanTable(await scanPaths(['fixtures/elf/napi-addon.node']))).not.toMatch(/refused/);
+  });
+
   it('a real static executable is no refusal', async () => {
     const scan = await scanPaths(['fixtures/elf/static.bin']);
     expect(scan.files[0]).toMatchObject({ libc: 'static', refusals: [] });

@@ -110,4 +110,13 @@ describe('predictLoad', () => {
     expect(compareVersions('2.34', '2.31')).toBe(1);
     expect(compareVersions('2.31', '2.31.0')).toBe(0);
   });
+  it('fails a file the loader refuses, with the loader\'s words, whatever it needs', () => {
+    const addon = file('glibc-2.34-pthread/addon.node');
+    const refused: ScannedFile = { ...addon, refusals: [{ rule: 'osabi', message: 'ELF file OS ABI invalid (EI_OSABI 9, FreeBSD)' }] };
+    const [p] = predictLoad([refused], [refused], tree, { ...bullseye, glibc: '2.36' });
+    expect(p).toMatchObject({ loads: false, reasons: ['glibc-2.34-pthread/addon.node: ELF file OS ABI invalid (EI_OSABI 9, FreeBSD)'] });
+    const absolute: ScannedFile = { ...addon, refusals: [{ rule: 'abi-version', message: 'ELF file ABI version invalid on glibc before 2.28', since: '2.28' }] };
+    expect(predictLoad([absolute], [absolute], tree, { ...bullseye, glibc: '2.17' })[0]?.loads).toBe(false);
+    expect(predictLoad([absolute], [absolute], tree, { ...bullseye, glibc: '2.36' })[0]?.loads).toBe(true);
+  });
 });

@@ -105,6 +105,14 @@ export function predictLoad(
     const fromTree: string[] = [];
     const seen = new Set<string>([target.path]);
     const visit = (file: ScannedFile, loaders: ScannedFile[]): void => {
+      // A file the loader refuses outright (elf/loadability.ts): nothing it needs is looked at.
+      const refusals = (file.refusals ?? []).filter(
+        (r) => r.since === undefined || runtime.glibc === null || compareVersions(runtime.glibc, r.since) < 0,
+      );
+      if (refusals.length > 0) {
+        for (const r of refusals) reasons.push(`${file.path}: ${r.message}`);
+        return;
+      }
       const providers = new Map<string, Resolved>();
       for (const soname of file.needed) {
         const resolved = resolveLoad(file, loaders, soname, tree, runtimeLibraries);

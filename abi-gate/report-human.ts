@@ -38,11 +38,14 @@ export function formatScanTable(report: Pick<ScanReport, 'files' | 'summary'>, o
   const header = ['PATH', 'FORMAT', 'MACHINE', 'LIBC', ...FAMILIES, 'CULPRITS'];
   const rows: string[][] = [];
   const errors: string[] = [];
+  const refused: string[] = [];
   for (const entry of report.files) {
     if (!isScanned(entry)) {
       errors.push(`${visible(entry.path)}: ${visible(entry.error)}`);
       continue;
     }
+    // A file glibc's loader refuses: its row must not read as a harmless static binary.
+    for (const r of entry.refusals ?? []) refused.push(`${visible(entry.path)}: ${visible(r.message)}`);
     rows.push([
       visible(entry.path),
       entry.format,
@@ -55,6 +58,7 @@ export function formatScanTable(report: Pick<ScanReport, 'files' | 'summary'>, o
   const lines: string[] = [];
   if (rows.length > 0) lines.push(...table([header, ...rows], options.width ?? DEFAULT_WIDTH));
   for (const error of errors) lines.push(`unreadable: ${error}`);
+  for (const line of refused) lines.push(`refused by the loader: ${line}`);
   lines.push(summaryLine(report));
   return `${lines.join('\n')}\n`;
 }

@@ -6,6 +6,10 @@
 
 /** `./a//b/` -> `a/b`: how tar extractors treat a stored name. */
 export function normalizeArchivePath(path: string): string {
+  // Most stored names are already normal (`top/a/b`): no split and join for them.
+  if (path !== '' && !path.startsWith('/') && !path.startsWith('./') && !path.endsWith('/') && !path.includes('//') && !path.includes('/./') && !path.endsWith('/.') && path !== '.') {
+    return path;
+  }
   return path
     .split('/')
     .filter((part) => part !== '' && part !== '.')

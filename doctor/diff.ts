@@ -3,14 +3,15 @@
  * by the same streaming pass verify uses. Informational: only unreadable input is an error.
  */
 import { familyMaxima, hasCode, ToolError } from '../abi-gate/index.js';
-import { compareVersions, dropTopFolder, loadManifest, nodeModuleVersion, productCommit, type Manifest } from '../release/index.js';
+import { ABI_FAMILIES, ABI_FAMILY_NAMES, compareVersions, dropTopFolder, type AbiFamily, loadManifest, nodeModuleVersion, productCommit, type Manifest } from '../release/index.js';
 import { elfFiles } from './checks/glibc.js';
 import { indexByRelative } from './checks/tree.js';
 import { DEFAULT_LIMITS } from './verify-types.js';
 import { readTarballFacts } from './verify-stream.js';
 
-export const DIFF_FAMILIES = ['GLIBC', 'GLIBCXX', 'CXXABI'] as const;
-export type DiffFamily = (typeof DIFF_FAMILIES)[number];
+/** The manifest's families (release/manifest-types.ts), compared in this order. */
+export const DIFF_FAMILIES = ABI_FAMILY_NAMES;
+export type DiffFamily = AbiFamily;
 
 export interface ReleaseFile {
   type: string;
@@ -68,11 +69,6 @@ export interface DiffReport {
   };
 }
 
-const MANIFEST_KEY: Record<DiffFamily, 'minGlibc' | 'minGlibcxx' | 'minCxxabi'> = {
-  GLIBC: 'minGlibc',
-  GLIBCXX: 'minGlibcxx',
-  CXXABI: 'minCxxabi',
-};
 
 function emptyCulprits(): Record<DiffFamily, ReleaseCulprit[]> {
   return { GLIBC: [], GLIBCXX: [], CXXABI: [] };
@@ -81,8 +77,8 @@ function emptyCulprits(): Record<DiffFamily, ReleaseCulprit[]> {
 export function summaryFromManifest(source: string, manifest: Manifest): ReleaseSummary {
   const culprits = emptyCulprits();
   const min: Record<DiffFamily, string | null> = { GLIBC: null, GLIBCXX: null, CXXABI: null };
-  for (const family of DIFF_FAMILIES) {
-    min[family] = manifest.abi[MANIFEST_KEY[family]];
+  for (const { family, key } of ABI_FAMILIES) {
+    min[family] = manifest.abi[key];
     culprits[family] = (manifest.abi.culprits[family] ?? []).map((c) => ({ path: c.path, symbol: c.symbol }));
   }
   const files = new Map<string, ReleaseFile>();

@@ -156,7 +156,8 @@ class EntryFacts {
     this.lastPaxKeys = fact.paxKeys;
     facts.entries.push(fact);
     if (info.type !== 'file') return undefined;
-    const below = dropTopFolder(info.path);
+    // Only `<top>/product.json` and `<top>/node` have a role; most paths end otherwise.
+    const below = info.path.endsWith('product.json') || info.path.endsWith('node') ? dropTopFolder(info.path) : null;
     const role = below === 'product.json' ? 'product' : below === 'node' ? 'node' : null;
     return new FileObserver(fact, role, facts, this.countSeen);
   };

@@ -3,7 +3,7 @@
  * ways: foreign binaries (other OS, other arch, musl), the policy gate, and the manifest's `abi`.
  */
 import { familyMaxima, isScanned, scanFile, type ScanEntry } from '../abi-gate/index.js';
-import { machineOf, type ManifestCulprit, type TargetArch } from '../release/index.js';
+import { ABI_FAMILIES, ABI_FAMILY_NAMES, machineOf, type ManifestCulprit, type TargetArch } from '../release/index.js';
 import type { KnownScans } from './extract.js';
 import type { ServerTree } from './tree.js';
 
@@ -39,17 +39,11 @@ export interface AbiSummary {
   culprits: Record<string, ManifestCulprit[]>;
 }
 
-const FAMILIES = [
-  ['GLIBC', 'minGlibc'],
-  ['GLIBCXX', 'minGlibcxx'],
-  ['CXXABI', 'minCxxabi'],
-] as const;
-
 /** Per family the highest version any file needs, and the symbols of the files that need it. */
 export function abiSummary(entries: readonly ScanEntry[]): AbiSummary {
   const summary: AbiSummary = { minGlibc: null, minGlibcxx: null, minCxxabi: null, culprits: {} };
-  const maxima = familyMaxima(entries, FAMILIES.map(([family]) => family));
-  for (const [family, key] of FAMILIES) {
+  const maxima = familyMaxima(entries, ABI_FAMILY_NAMES);
+  for (const { family, key } of ABI_FAMILIES) {
     const maximum = maxima[family];
     if (maximum === undefined) continue;
     summary[key] = maximum.version;

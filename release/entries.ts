@@ -32,8 +32,10 @@ export function isAbsoluteOrDrive(path: string): boolean {
 export function pathFindings(path: string): string[] {
   const out: string[] = [];
   if (isAbsoluteOrDrive(path)) out.push('absolute or drive path');
-  if (path.split('/').includes('..')) out.push("'..' component");
-  const depth = path.split('/').filter((part) => part !== '' && part !== '.').length;
+  const parts = path.split('/');
+  if (parts.includes('..')) out.push("'..' component");
+  let depth = 0;
+  for (const part of parts) if (part !== '' && part !== '.') depth += 1;
   if (depth > MAX_DEPTH) out.push(`${depth} levels deep (more than ${MAX_DEPTH})`);
   if (path.includes('\0')) out.push('NUL byte in the path');
   return out;

@@ -18,7 +18,7 @@ export {
 export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, type ArchivePath } from '../abi-gate/index.js';
 
 // The manifest
-export type { Manifest, ManifestCulprit, ManifestFile } from './manifest-types.js';
+export { ABI_FAMILIES, ABI_FAMILY_NAMES, type AbiFamily, type AbiKey, type Manifest, type ManifestCulprit, type ManifestFile } from './manifest-types.js';
 export { MANIFEST_SCHEMA_PATH, serializeManifest, validateManifest, type ManifestValidation } from './manifest.js';
 export { MAX_MANIFEST_BYTES, loadManifest, parseManifestBytes, type ManifestLoad } from './manifest-load.js';
 export { firstDuplicateKey, invalidUtf8At } from './strict-json.js';

@@ -25,6 +25,19 @@ export interface ManifestCulprit extends Culprit {
   path: string;
 }
 
+/** The version families whose maxima the manifest's `abi` records. */
+export type AbiFamily = 'GLIBC' | 'GLIBCXX' | 'CXXABI';
+export type AbiKey = 'minGlibc' | 'minGlibcxx' | 'minCxxabi';
+
+/** Each family, the `abi` key that holds its maximum, and how a message names it. */
+export const ABI_FAMILIES: readonly { family: AbiFamily; key: AbiKey; label: string }[] = [
+  { family: 'GLIBC', key: 'minGlibc', label: 'min glibc' },
+  { family: 'GLIBCXX', key: 'minGlibcxx', label: 'min GLIBCXX' },
+  { family: 'CXXABI', key: 'minCxxabi', label: 'min CXXABI' },
+];
+
+export const ABI_FAMILY_NAMES: readonly AbiFamily[] = ABI_FAMILIES.map((f) => f.family);
+
 export interface Manifest {
   schemaVersion: 1;
   name: string;

@@ -72,7 +72,7 @@ export class NodeVersionFinder {
     return this.found.find((v) => v !== null) ?? null;
   }
 
-  /** Whether every pattern has matched, so further chunks cannot change the answer. */
+  /** Whether the most trusted pattern matched, so further chunks cannot change the answer. */
   get done(): boolean {
     return this.found[0] !== null;
   }

@@ -63,7 +63,9 @@ function gnuListing(file: string): Listed[] {
     .trim()
     .split('\n')
     .map((line) => {
-      const m = /^(\S)(\S{9}) (\d+)\/(\d+) +(\d+) (\S+ \S+) (.*)$/.exec(line);
+      // GNU tar pads the date to the widest one listed so far, and trims trailing zeros of pax
+      // nanoseconds, so a shorter date is followed by more than one space (list.c, datewidth).
+      const m = /^(\S)(\S{9}) (\d+)\/(\d+) +(\d+) (\S+ \S+) +(.*)$/.exec(line);
       if (m === null) throw new Error(`unexpected tar -tv line: ${line}`);
       const rest = m[7] as string;
       const link = / -> | link to /.exec(rest);

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { familyMaxima } from '../../abi-gate/index.js';
-import { compareVersions, dropTopFolder, parseTarballName, productCommit, targetDisagreement, type Manifest, type ManifestFile } from '../../release/index.js';
+import { ABI_FAMILIES, ABI_FAMILY_NAMES, compareVersions, dropTopFolder, parseTarballName, productCommit, targetDisagreement, type Manifest, type ManifestFile } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
 import type { CheckContext, EntryFact, TarballFacts } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
@@ -45,14 +45,9 @@ function compareFiles(manifest: Manifest, facts: TarballFacts): string[] {
 }
 
 function compareAbi(manifest: Manifest, facts: TarballFacts): string[] {
-  const maxima = familyMaxima(elfFiles(facts), ['GLIBC', 'GLIBCXX', 'CXXABI']);
+  const maxima = familyMaxima(elfFiles(facts), ABI_FAMILY_NAMES);
   const problems: string[] = [];
-  const pairs: [string, 'minGlibc' | 'minGlibcxx' | 'minCxxabi', string][] = [
-    ['GLIBC', 'minGlibc', 'min glibc'],
-    ['GLIBCXX', 'minGlibcxx', 'min GLIBCXX'],
-    ['CXXABI', 'minCxxabi', 'min CXXABI'],
-  ];
-  for (const [family, key, label] of pairs) {
+  for (const { family, key, label } of ABI_FAMILIES) {
     const claimed = manifest.abi[key];
     const actual = maxima[family]?.version ?? null;
     const same = claimed === actual || (claimed !== null && actual !== null && compareVersions(claimed, actual) === 0);
