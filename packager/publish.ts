@@ -131,7 +131,12 @@ export async function lockOut(out: string, signal?: AbortSignal): Promise<() => 
   try {
     for (;;) {
       try {
-        await link(temp, lockPath);
+        await link(temp, lockPath).catch(async (error: NodeJS.ErrnoException) => {
+          // File systems without hard links (some FUSE and SMB mounts): an exclusive create instead,
+          // whose few bytes another build could in theory read before they are written.
+          if (error.code !== 'EPERM' && error.code !== 'ENOTSUP' && error.code !== 'EOPNOTSUPP') throw error;
+          await writeFile(lockPath, mine, { flag: 'wx' });
+        });
         debug('locked %s', lockPath);
         return async () => {
           // Only our own lock is removed (a takeover by mistake must not free someone else's).

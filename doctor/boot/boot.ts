@@ -6,6 +6,7 @@ import type { CheckResult } from '../report-types.js';
 import { BootContainer, newRunId, parkIfInterrupted } from './container.js';
 import { connectEngine } from './engine.js';
 import { execIn } from './exec.js';
+import { runHostCheck, SKIP_LAUNCHER_CHECK_ENV, withHostCheck, type HostCheckVerdict } from './host-check.js';
 import { ensureImage } from './image.js';
 import { copyTarball, installTarball, pickServerBin } from './install.js';
 import {
@@ -77,6 +78,8 @@ export interface BootResult {
   predictions: LoadPrediction[];
   server: ServerStart | null;
   probe: Probe | null;
+  /** What the release's check-requirements.sh said in the container, run before the server. */
+  hostCheck: HostCheckVerdict;
   timings: BootTimings;
 }
 
@@ -151,11 +154,15 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
   const installed = await timed('install', () => installTarball(box, tarball, options.commit));
   const bin = pickServerBin(installed, tarball);
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
+  // The IDE runs the host check before it starts the server; so does the boot (the launcher is
+  // told to skip its own call), and `prediction` holds its verdict to what loads.
+  const hostChecking = runHostCheck(box, installed.dir);
+  hostChecking.catch(ignore);
   const starting = startServer(box, {
     dir: installed.dir,
     bin,
     args: options.serverArgs ?? DEFAULT_SERVER_ARGS,
-    env: options.serverEnv ?? [],
+    env: [...(options.serverEnv ?? []), SKIP_LAUNCHER_CHECK_ENV],
     timeoutMs: options.startTimeoutMs ?? 60_000,
   });
   starting.catch(ignore);
@@ -186,7 +193,7 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
   const inspected = parseInspect((await inspecting).stdout);
   const rerun = async (queue: string[]): Promise<string> =>
     (await execIn(box.container, [`${installed.dir}/node`, '-e', ADDON_LOADER_JS, ...queue], { workingDir: installed.dir })).stdout;
-  const [native, runtime] = await Promise.all([judgeAddons(inspected, addonPaths, rerun), learning]);
+  const [native, runtime, hostCheck] = await Promise.all([judgeAddons(inspected, addonPaths, rerun), learning, hostChecking]);
   await stopping;
   // Nothing more runs in the container: it goes while the prediction is computed here.
   const removing = timed('remove', () => box[Symbol.asyncDispose]());
@@ -197,7 +204,7 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
   const checks = [
     bootCheck(server.start, probe, installed.commit, bin),
     nativeLoadCheck(native, runtime, skipped),
-    predictionCheck(predictions, native, runtime),
+    withHostCheck(predictionCheck(predictions, native, runtime), hostCheck, native),
   ];
   const totalMs = performance.now() - began;
   const prepareMs = imageReady - began;
@@ -212,6 +219,7 @@ async function bootOnce(tarball: string, options: BootOptions): Promise<BootResu
     predictions,
     server: server.start,
     probe,
+    hostCheck,
     timings: { totalMs, prepareMs, serverStartMs, overheadMs: totalMs - prepareMs - serverStartMs, phases },
   };
 }

@@ -12,9 +12,9 @@ import { loadTargets, nativeLoadCheck, pickServerBin, predictionCheck, scanInsta
 import type { CheckResult } from '../report-types.js';
 import { OpenSshClient, type Forward, type SshClient, type SshConnection, type SshSettings } from './client.js';
 import { hostCheck, installCheck, launchCheck } from './checks.js';
-import { hostFault, readHostFacts, UNAME_OF_ARCH, type HostFacts } from './host-facts.js';
+import { BOOTSTRAP_SCRIPT, hostFault, readHostFacts, UNAME_OF_ARCH, type HostFacts } from './host-facts.js';
 import { readHostRuntime } from './host-runtime.js';
-import { installOnHost, removeInstall } from './install.js';
+import { findInstall, installOnHost, removeInstall, type InstallOutcome } from './install.js';
 import { launchServer, type LaunchedServer } from './launch.js';
 import { loadOnHost, type NativeResult } from './native.js';
 import { readReleaseFacts, type ReleaseFacts } from './release-facts.js';
@@ -126,8 +126,8 @@ export async function validateOverSsh(options: SshValidateOptions): Promise<SshR
     try {
       const target = await client.resolve(options.destination);
       throwIfAborted(signal);
-      connection = await client.connect(target, signal);
-      facts = await readHostFacts(connection, signal);
+      connection = await client.connect(target, { hello: BOOTSTRAP_SCRIPT, ...(signal === undefined ? {} : { signal }) });
+      facts = readHostFacts(connection);
     } catch (error) {
       const ms = performance.now() - began;
       for (const e of entries) e.report.chain.push({ step: 'bootstrap', ok: false, ms });
@@ -193,6 +193,19 @@ async function validateOne(
   if (fault !== null) throw fault;
   throwIfAborted(signal);
 
+  // install, part one: is a finished install of these bytes there? Read-only: it runs beside
+  // the requirements step, which still comes before anything is written.
+  const commit = release.commit ?? '';
+  const expected = release.manifest?.tarball.sha256 ?? release.sha256;
+  const blocked: CheckResult | null =
+    release.commit === null
+      ? { id: 'install', ok: false, message: 'neither the manifest nor product.json names a commit: the install folder bin/<commit> cannot be named' }
+      : expected !== release.sha256
+        ? { id: 'install', ok: false, message: `${release.tarball} has sha256 ${release.sha256}, its manifest says ${expected}: the file changed after packager wrote the manifest; nothing was sent` }
+        : null;
+  const finding = blocked === null ? findInstall(connection, { commit, sha256: expected, ...(signal === undefined ? {} : { signal }) }) : Promise.resolve(null);
+  finding.catch(ignore);
+
   // requirements: before anything is installed
   const needed = new Set(targets.flatMap((f) => f.needed));
   const [runtime, verdict] = await entry.step(
@@ -210,21 +223,19 @@ async function validateOne(
   );
   setLastOk(entry, requirements.ok);
   throwIfAborted(signal);
+  if (blocked !== null) {
+    entry.add(blocked);
+    return;
+  }
 
-  // install
-  if (release.commit === null) {
-    entry.add({ id: 'install', ok: false, message: 'neither the manifest nor product.json names a commit: the install folder bin/<commit> cannot be named' });
-    return;
-  }
-  const expected = release.manifest?.tarball.sha256 ?? release.sha256;
-  if (expected !== release.sha256) {
-    entry.add({ id: 'install', ok: false, message: `${release.tarball} has sha256 ${release.sha256}, its manifest says ${expected}: the file changed after packager wrote the manifest; nothing was sent` });
-    return;
-  }
   const installBegan = performance.now();
   const outcome = await entry.step(
     'install',
-    () => installOnHost(connection, { commit: release.commit ?? '', sha256: expected, open: () => createReadStream(release.tarball), ...(signal === undefined ? {} : { signal }) }),
+    async (): Promise<InstallOutcome> => {
+      const found = await finding;
+      if (found !== null) return { ok: true, install: found };
+      return installOnHost(connection, { commit, sha256: expected, open: () => createReadStream(release.tarball), ...(signal === undefined ? {} : { signal }) });
+    },
     (o) => o.ok,
   );
   entry.add(installCheck(outcome, expected, performance.now() - installBegan));
@@ -236,7 +247,7 @@ async function validateOne(
 
   let bin: string;
   try {
-    bin = pickServerBin({ dir: install.dir, commit: release.commit, bins: install.bins, serverApplicationName: release.serverApplicationName }, release.tarball);
+    bin = pickServerBin({ dir: install.dir, commit, bins: install.bins, serverApplicationName: release.serverApplicationName }, release.tarball);
   } catch (error) {
     if (!isToolError(error) || error.exitCode !== 1) throw error;
     entry.add({ id: 'boot', ok: false, message: error.toLine() });
@@ -264,7 +275,7 @@ async function validateOne(
     if (start.ok) {
       const { forward: opened, probe } = await entry.step('tunnel', () => probeThroughTunnel(connection, start.port, 10_000));
       forward = opened;
-      setLastOk(entry, entry.add(tunnelCheck(probe, start.port, release.commit)).ok);
+      setLastOk(entry, entry.add(tunnelCheck(probe, start.port, commit)).ok);
     } else {
       entry.add(notRun('tunnel', 'the server never listened'));
     }
@@ -274,10 +285,8 @@ async function validateOne(
     entry.add(predictionCheck(predictLoad(loadTargets(scan.files).targets, scan.files, scan.tree, runtime), native.native, runtime));
   } finally {
     await entry.step('teardown', async () => {
-      await forward?.close();
-      await server?.stop();
-      await loading.catch(ignore);
-      if (options.remove === true) await removeInstall(connection, release.commit ?? '');
+      await Promise.all([forward?.close(), server?.stop(), loading.catch(ignore)]);
+      if (options.remove === true) await removeInstall(connection, commit);
     });
     debug('teardown of %s done', release.tarball);
   }

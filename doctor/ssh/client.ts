@@ -64,6 +64,8 @@ export interface SshConnection {
   readonly target: SshTarget;
   /** The run's private folder on the host, removed by the guard when the connection ends. */
   readonly runDir: string;
+  /** What the `hello` script given to connect printed (its stdout), from the guard's session. */
+  readonly hello: string;
   /** Runs `script` under /bin/sh on the host as `script name args...`. */
   run(script: string, args?: readonly string[], options?: RunOptions): Promise<RemoteResult>;
   /** A local port forwarded over the connection to 127.0.0.1:remotePort on the host. */
@@ -74,14 +76,23 @@ export interface SshConnection {
 
 export interface SshClient {
   resolve(destination: string): Promise<SshTarget>;
-  connect(target: SshTarget, signal?: AbortSignal): Promise<SshConnection>;
+  /**
+   * Opens the master. `hello` runs under sh in the guard's session right after the run folder is
+   * made: the first facts about the host arrive with the connection, without a round trip.
+   */
+  connect(target: SshTarget, options?: { signal?: AbortSignal; hello?: string }): Promise<SshConnection>;
 }
 
-/** The master's session: see the file comment. Prints `@@run <dir>` once it is up. */
+/**
+ * The master's session: see the file comment. Prints `@@run <dir>`, then runs $1 (the hello
+ * script) under sh and prints `@@ready`.
+ */
 const GUARD_SCRIPT = String.raw`
 tmp="$TMPDIR"; [ -n "$tmp" ] || tmp=/tmp
 run="$(mktemp -d "$tmp/remote-ai-doctor.XXXXXXXX")" || { echo "@@fatal cannot make a folder in $tmp"; exit 97; }
 echo "@@run $run"
+/bin/sh -c "$1" remote-ai-hello
+echo "@@ready"
 cat > /dev/null
 if [ -s "$run/server.pgid" ]; then
   pg="$(cat "$run/server.pgid")"
@@ -184,14 +195,15 @@ export class OpenSshClient implements SshClient {
     return { destination, user: config.get('user') ?? '', hostname: config.get('hostname') ?? destination, port };
   }
 
-  async connect(target: SshTarget, signal?: AbortSignal): Promise<SshConnection> {
+  async connect(target: SshTarget, options: { signal?: AbortSignal; hello?: string } = {}): Promise<SshConnection> {
+    const signal = options.signal;
     // A socket path must fit sun_path (108 bytes): a short private folder, not the user's ~/.ssh.
     const controlDir = await mkdtemp(join(tmpdir(), 'rai-ssh-'));
     const socket = join(controlDir, 'm');
     const bin = this.bin;
     const master = spawn(
       bin,
-      [...this.common(socket), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '-T', '--', target.destination, shCommand(GUARD_SCRIPT, 'remote-ai-guard')],
+      [...this.common(socket), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '-T', '--', target.destination, shCommand(GUARD_SCRIPT, 'remote-ai-guard', [options.hello ?? ':'])],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     master.stdin.on('error', () => undefined);
@@ -200,12 +212,15 @@ export class OpenSshClient implements SshClient {
       stderr += d.toString('utf8');
     });
     const exited = new Promise<number | null>((resolve) => master.on('close', (code) => resolve(code)));
-    const started = await new Promise<{ runDir: string } | { exit: number | null } | { error: Error }>((resolve) => {
+    const started = await new Promise<{ runDir: string; hello: string } | { exit: number | null } | { error: Error }>((resolve) => {
       let out = '';
       const onData = (d: Buffer): void => {
         out += d.toString('utf8');
         const match = /^@@run (.+)$/m.exec(out);
-        if (match?.[1] !== undefined) resolve({ runDir: match[1].trim() });
+        const ready = out.indexOf('\n@@ready\n');
+        if (match?.[1] !== undefined && ready !== -1) {
+          resolve({ runDir: match[1].trim(), hello: out.slice(out.indexOf('\n', match.index) + 1, ready + 1) });
+        }
         else if (/^@@fatal /m.test(out)) resolve({ error: new ToolError('HOST_TMP', `${target.destination}: ${/^@@fatal (.*)$/m.exec(out)?.[1] ?? 'no temporary folder'}`, { hint: 'set TMPDIR for the login or free /tmp on the host', exitCode: 2 }) });
       };
       master.stdout.on('data', onData);
@@ -227,6 +242,7 @@ export class OpenSshClient implements SshClient {
     const connection: SshConnection = {
       target,
       runDir: started.runDir,
+      hello: started.hello,
       async run(script, args = [], options = {}) {
         const flags = options.stdin === undefined ? ['-n'] : [];
         const result = await runSsh(

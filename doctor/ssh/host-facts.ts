@@ -105,11 +105,11 @@ export function parseHostFacts(stdout: string): HostFacts {
   return facts;
 }
 
-export async function readHostFacts(connection: SshConnection, signal?: AbortSignal): Promise<HostFacts> {
-  const result = await connection.run(BOOTSTRAP_SCRIPT, [], signal === undefined ? {} : { signal });
-  const facts = parseHostFacts(result.stdout.toString('utf8'));
+/** The facts BOOTSTRAP_SCRIPT printed as the connection's hello (see SshClient.connect). */
+export function readHostFacts(connection: SshConnection): HostFacts {
+  const facts = parseHostFacts(connection.hello);
   if (facts.arch === '') {
-    throw new ToolError('HOST_SHELL', `${connection.target.destination}: the host's shell did not run the bootstrap script: ${result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`}`, {
+    throw new ToolError('HOST_SHELL', `${connection.target.destination}: the host's shell did not run the bootstrap script`, {
       hint: 'doctor ssh needs /bin/sh and a login shell that runs sh-quoted commands (sh, bash, zsh, ksh)',
       exitCode: 2,
     });

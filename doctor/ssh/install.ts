@@ -110,16 +110,24 @@ export interface InstallRequest {
   signal?: AbortSignal;
 }
 
-/** Reuses a finished install of the same bytes, else streams and installs them. */
+/**
+ * A finished install of the same bytes, or null. Read-only (it takes the lock only to read the
+ * marker), so it runs beside the requirements step.
+ */
+export async function findInstall(connection: SshConnection, request: Omit<InstallRequest, 'open'>): Promise<HostInstall | null> {
+  const signal = request.signal === undefined ? {} : { signal: request.signal };
+  const result = await connection.run(INSTALL_SCRIPT, [request.commit, request.sha256, connection.runDir, 'reuse'], signal);
+  const seen = parse(result.stdout.toString('utf8')).tags;
+  if (result.exitCode === 0 && seen.has('reused')) return toInstall(seen, true);
+  if (result.exitCode !== 5) throw hostInstallFault(connection.target.destination, seen, result.stderr, result.exitCode);
+  return null;
+}
+
+/** Streams the tarball and installs it (or finds that a run holding the lock just did). */
 export async function installOnHost(connection: SshConnection, request: InstallRequest): Promise<InstallOutcome> {
   const where = connection.target.destination;
   const base = [request.commit, request.sha256, connection.runDir];
   const signal = request.signal === undefined ? {} : { signal: request.signal };
-  const first = await connection.run(INSTALL_SCRIPT, [...base, 'reuse'], signal);
-  const seen = parse(first.stdout.toString('utf8')).tags;
-  if (first.exitCode === 0 && seen.has('reused')) return { ok: true, install: toInstall(seen, true) };
-  if (first.exitCode !== 5) throw hostInstallFault(where, seen, first.stderr, first.exitCode);
-
   const result = await connection.run(INSTALL_SCRIPT, [...base, 'install'], { stdin: request.open(), ...signal });
   const { tags } = parse(result.stdout.toString('utf8'));
   if (result.exitCode === 0 && tags.has('installed')) return { ok: true, install: toInstall(tags, false) };

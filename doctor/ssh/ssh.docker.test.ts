@@ -144,7 +144,7 @@ describe.skipIf(!gate.run)(suiteName('doctor ssh against a real sshd (Debian bul
   it('fails boot with the log tail when the server never listens within --timeout (exit 1)', async () => {
     const { code, stdout } = await cli(['rai-dev', tarballs.good ?? '', '--server-arg=--socket-path', '--server-arg=/tmp/rai-never.sock', '--timeout', '3']);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/✗ boot +bin\/code-server-oss printed no "Extension host agent listening on <port>" within 3\.\d s/);
+    expect(stdout).toMatch(/✗ boot +bin\/code-server-oss printed no "Extension host agent listening on <port>" within \d+\.\d s/);
     expect(stdout).toMatch(/– tunnel +not run: the server never listened/);
     expect(await serverProcesses()).toBe('');
   }, 180_000);
