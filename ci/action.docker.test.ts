@@ -36,7 +36,7 @@ describe.skipIf(reason !== null)(`action.yml with boot: true${reason === null ? 
     expect(run.outputs.ok).toBe('true');
     expect(run.summary).toMatch(/\| boot \| ✓ \|/);
     expect(run.summary).toMatch(/\| native-load \| ✓ \|/);
-    expect(run.steps[2]?.stdout).toMatch(/PASS: 13 passed, 0 failed, 0 skipped/);
+    expect(run.steps[2]?.stdout).toMatch(/PASS: 14 passed, 0 failed, 0 skipped/);
     expect(readFileSync(join(workspace, 'reports', 'doctor-verify.xml'), 'utf8')).toMatch(/<testcase [^>]*name="boot"/);
   });
 });

@@ -30,7 +30,7 @@ describe('doctor verify CLI', () => {
     const { code, stdout } = await run(['verify', good]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/✓ integrity/);
-    expect(stdout).toMatch(/PASS: 10 passed, 0 failed, 0 skipped/);
+    expect(stdout).toMatch(/PASS: 11 passed, 0 failed, 0 skipped/);
   });
 
   it('prints exactly the JSON contract and exits 1 when a check fails', async () => {
@@ -73,7 +73,7 @@ describe('doctor verify CLI', () => {
     expect(await readFile(summary, 'utf8')).toMatch(/\| appledouble \| ✗ \|/);
     const py = 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); print(len(r.findall("testsuite/testcase")), len(r.findall("testsuite/testcase/failure")))';
     const parsed = spawnSync('python3', ['-c', py, junit], { encoding: 'utf8' });
-    expect(parsed.stdout.trim()).toBe('10 2');
+    expect(parsed.stdout.trim()).toBe('11 2');
   });
 
   it('reads sizes with binary units', () => {

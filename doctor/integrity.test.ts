@@ -75,7 +75,7 @@ describe('integrity', () => {
     const good = await writeServerTarball(dir(), undefined, 'with-missing');
     const report = await verify([`${dir()}/nope/${TOP}.tar.gz`, good], { policy: 'none' });
     expect(report.tarballs[0]?.error).toMatch(/cannot read it \(ENOENT\)/);
-    expect(report.tarballs[1]?.checks.length).toBe(10);
+    expect(report.tarballs[1]?.checks.length).toBe(11);
     expect(exitCodeOf(report)).toBe(2);
   });
 

@@ -12,6 +12,7 @@ export type StaticCheckId =
   | 'platform'
   | 'glibc'
   | 'node-abi'
+  | 'requirements'
   | 'limits';
 export type BootCheckId = 'boot' | 'native-load' | 'prediction';
 /** `doctor ssh` adds these to the boot ids (which it reuses for the same questions on a real host). */

@@ -28,6 +28,7 @@ describe('verify', () => {
       ['platform', true],
       ['glibc', true],
       ['node-abi', true],
+      ['requirements', true],
       ['limits', true],
     ]);
   });

@@ -15,11 +15,13 @@ import {
   serializeManifest,
   tarballFileName,
   walkEntries,
+  type HostRequirements,
   type Manifest,
   type ManifestFile,
   type ReleaseEntry,
 } from '../release/index.js';
 import { extractTarball, type KnownScans } from './extract.js';
+import { addHostCheck } from './host-check.js';
 import { applyNatives, checkNodeBinary, type NativeChange } from './natives.js';
 import { resolveNode, type NodeContext, type ResolvedNode } from './node.js';
 import { resolveOptions, type BuildOptions, type ResolvedOptions } from './options.js';
@@ -99,8 +101,9 @@ async function buildIn(opts: ResolvedOptions, policy: Policy | null, staging: st
   const check = policy === null ? null : gate(entries, policy, assembled.tree);
   debug('gate %s passed', policy?.name ?? '(none)');
   await step('gated');
-  const abi = { ...abiSummary(entries), policy: policy === null ? 'none' : opts.policy };
-  const published = await publish(opts, base, assembled, abi, step);
+  const hostRequirements = await addHostCheck(assembled.tree, entries, opts.arch, staging);
+  const abi = { ...abiSummary(entries), minKernel: hostRequirements.kernel?.version ?? null, policy: policy === null ? 'none' : opts.policy };
+  const published = await publish(opts, base, assembled, abi, step, hostRequirements);
   const { stripped, natives, commitSet, launcher } = assembled;
   return { ...published, stripped, natives, pruned, commitSet, launcher, policy: check };
 }
@@ -197,7 +200,14 @@ function dropForeign({ tree, known }: Assembled, opts: ResolvedOptions): { entri
 type Published = Pick<BuildResult, 'tarball' | 'manifestPath' | 'sumsPath' | 'manifest'>;
 
 /** Packs the tree and hashes it in one read per file, writes the manifest, publishes both. */
-async function publish(opts: ResolvedOptions, base: string, assembled: Assembled, abi: Manifest['abi'], step: Steps): Promise<Published> {
+async function publish(
+  opts: ResolvedOptions,
+  base: string,
+  assembled: Assembled,
+  abi: Manifest['abi'],
+  step: Steps,
+  hostRequirements: HostRequirements,
+): Promise<Published> {
   const { tree, product, node } = assembled;
   await ensureOut(opts.out);
   const tarballName = tarballFileName(opts.name, opts.commit, opts.arch);
@@ -251,6 +261,7 @@ async function publish(opts: ResolvedOptions, base: string, assembled: Assembled
       tarball: { file: tarballName, sha256: packed.sha256, size: packed.size },
       node: { version: node.version, moduleVersion: node.moduleVersion, sha256: node.sha256, source: node.source, flavor: node.flavor },
       abi,
+      hostRequirements,
       files,
       createdBy: { tool: 'packager', version: await packageVersion() },
       sourceDateEpoch: opts.sourceDateEpoch,

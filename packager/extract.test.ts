@@ -43,7 +43,7 @@ async function refused(extra: RawEntry[], words: string): Promise<void> {
 
 test('a clean server tarball builds, its single top folder being the server root', async () => {
   const result = await build({ server: await serverTarball([]), commit: COMMIT, out: await tempDir(), node: NODE_STUB, native: [] });
-  expect(result.manifest.files.map((f) => f.path)).toEqual(['bin', 'bin/remote-ai-server', 'node', 'out', 'out/server-main.js', 'product.json']);
+  expect(result.manifest.files.map((f) => f.path)).toEqual(['bin', 'bin/helpers', 'bin/helpers/check-requirements.sh', 'bin/remote-ai-server', 'node', 'out', 'out/server-main.js', 'product.json']);
   expect(result.launcher).toBe('generated');
 });
 

@@ -4,6 +4,7 @@
  */
 import type { Culprit } from '../abi-gate/index.js';
 import type { TargetArch } from './arch.js';
+import type { HostRequirements } from './host-check/requirements.js';
 
 export interface ManifestFile {
   /** Relative to the tarball's top-level folder, '/'-separated, e.g. `bin/remote-ai-server`. */
@@ -57,12 +58,19 @@ export interface Manifest {
     minGlibc: string | null;
     minGlibcxx: string | null;
     minCxxabi: string | null;
+    /** The highest NT_GNU_ABI_TAG kernel floor of the binaries (`3.2.0`); absent in manifests older than it. */
+    minKernel?: string | null;
     /** Policy name (or file path) the release was gated on, 'none' when the gate was off. */
     policy: string;
     /** Per family (GLIBC, GLIBCXX, CXXABI) the symbols that force its maximum, with their file. */
     culprits: Record<string, ManifestCulprit[]>;
   };
   files: ManifestFile[];
+  /**
+   * What the release asks of the host, from which `bin/helpers/check-requirements.sh` is generated
+   * (release/host-check); absent in manifests older than it.
+   */
+  hostRequirements?: HostRequirements;
   createdBy: { tool: 'packager'; version: string };
   sourceDateEpoch: number;
 }

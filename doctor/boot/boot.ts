@@ -6,6 +6,7 @@ import { bootCheck, nativeLoadCheck, predictionCheck, type NativeVerdict } from 
 import { BootContainer, newRunId } from './container.js';
 import type { DockerClient } from './docker-client.js';
 import { connectClient } from './engine.js';
+import { runHostCheck, SKIP_LAUNCHER_CHECK_ENV, withHostCheck, type HostCheckVerdict } from './host-check.js';
 import { ensureImage } from './image.js';
 import { installTarball, pickServerBin } from './install.js';
 import { RUNTIME_SCRIPT, parseRuntimeProbe } from './inspect-script.js';
@@ -58,6 +59,8 @@ export interface BootResult {
   predictions: LoadPrediction[];
   server: ServerStart | null;
   probe: Probe | null;
+  /** What the release's check-requirements.sh said in the container, run before the server. */
+  hostCheck: HostCheckVerdict;
   timings: BootTimings;
 }
 
@@ -111,7 +114,7 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     const checks = [
       bootCheck(run.server, run.probe, run.commit, run.bin),
       nativeLoadCheck(run.native, run.runtime, run.skipped),
-      predictionCheck(predictions, run.native, run.runtime),
+      withHostCheck(predictionCheck(predictions, run.native, run.runtime), run.hostCheck, run.native),
     ];
     const totalMs = clock.now() - began;
     const serverStartMs = run.server.startMs;
@@ -125,6 +128,7 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
       predictions,
       server: run.server,
       probe: run.probe,
+      hostCheck: run.hostCheck,
       timings: { totalMs, prepareMs, serverStartMs, overheadMs: totalMs - prepareMs - serverStartMs, phases: clock.phases },
     };
   } catch (error) {
@@ -143,6 +147,7 @@ interface ContainerRun {
   native: NativeVerdict[];
   server: ServerStart;
   probe: Probe | null;
+  hostCheck: HostCheckVerdict;
   commit: string | null;
   bin: string;
   removed: Promise<void>;
@@ -189,12 +194,16 @@ async function serve(box: BootContainer, tarball: string, feed: Feed, options: B
   const installed = await clock.time('install', () => installTarball(box, tarball, feed.source(), options.commit));
   const bin = pickServerBin(installed, tarball);
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
+  // The IDE runs the host check before it starts the server; so does the boot (the launcher is
+  // told to skip its own call), and `prediction` holds its verdict to what loads.
+  const hostChecking = runHostCheck(box, installed.dir);
+  hostChecking.catch(ignore);
   const starting = clock.time('server', () =>
     startServer(box, {
       dir: installed.dir,
       bin,
       args: options.serverArgs ?? DEFAULT_SERVER_ARGS,
-      env: options.serverEnv ?? [],
+      env: [...(options.serverEnv ?? []), SKIP_LAUNCHER_CHECK_ENV],
       timeoutMs: options.startTimeoutMs ?? 60_000,
     }),
   );
@@ -211,9 +220,9 @@ async function serve(box: BootContainer, tarball: string, feed: Feed, options: B
   else probing.cancel();
   // A probe that answered has sent the server its SIGTERM.
   const stopping = clock.time('stop', () => server.stop({ signalled: probe?.ok === true }));
-  const [native, runtime] = await Promise.all([loading, learning]);
+  const [native, runtime, hostCheck] = await Promise.all([loading, learning, hostChecking]);
   await stopping;
-  return { scan, targets, skipped, runtime, native, server: server.start, probe, commit: installed.commit, bin };
+  return { scan, targets, skipped, runtime, native, server: server.start, probe, hostCheck, commit: installed.commit, bin };
 }
 
 /**

@@ -10,6 +10,7 @@ import { checkManifest } from './manifest.js';
 import { checkNodeAbi } from './node-abi.js';
 import { checkPaths } from './paths.js';
 import { checkPlatform } from './platform.js';
+import { checkRequirements } from './requirements.js';
 
 /** Every static check in report order; ids are a contract (report-types.ts). */
 export const STATIC_CHECKS: readonly ((ctx: CheckContext) => CheckResult)[] = [
@@ -22,6 +23,7 @@ export const STATIC_CHECKS: readonly ((ctx: CheckContext) => CheckResult)[] = [
   checkPlatform,
   checkGlibc,
   checkNodeAbi,
+  checkRequirements,
   checkLimits,
 ];
 

@@ -61,9 +61,9 @@ describe('limits', () => {
 
   it('stops a single entry over --max-entry', async () => {
     const file = await writeServerTarball(dir(), undefined, 'entry');
-    const check = checkOf(await verifyOne(file, { policy: 'none', limits: { maxEntry: 1024 } }), 'limits');
+    const check = checkOf(await verifyOne(file, { policy: 'none', limits: { maxEntry: 12 * 1024 } }), 'limits');
     expect(check.ok).toBe(false);
-    expect(check.message).toMatch(/^entry .*\/node declares 13\.3 KiB: over --max-entry 1\.0 KiB/);
+    expect(check.message).toMatch(/^entry .*\/node declares 13\.3 KiB: over --max-entry 12\.0 KiB/);
   });
 
   it('passes a normal server under the defaults', async () => {

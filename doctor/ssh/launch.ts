@@ -23,6 +23,9 @@ const LOG_TAIL = 30;
 const LAUNCH_SCRIPT = String.raw`
 dir="$1"; run="$2"; bin="$3"; shift 3
 mkdir -p "$run/data" && cd "$dir" || { echo "@@fatal cannot enter $dir"; exit 90; }
+# The host check already ran (requirements); a launcher that runs it again must not refuse the host
+# before the boot and the loader can be judged.
+VSCODE_SERVER_SKIP_REQUIREMENTS_CHECK=1; export VSCODE_SERVER_SKIP_REQUIREMENTS_CHECK
 start='echo "$$" > "$1/server.pgid"; echo "@@pgid $$"; shift; exec "$@"'
 if command -v setsid >/dev/null 2>&1; then
   setsid sh -c "$start" sh "$run" "./$bin" "$@" < /dev/null 2>&1 &

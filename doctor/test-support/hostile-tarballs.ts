@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 import { readTar, type TarEntryType } from '../../abi-gate/index.js';
 import { buildTar, buildTarGz, fixturePath, headerBlock, type TarEntryKind, type TarEntrySpec } from '../../abi-gate/test-support/index.js';
+import { hostCheckEntry, withHostCheck } from './host-check.js';
 
 export type RawType = TarEntryKind;
 /** An entry of a hostile tarball: the shared raw tar writer's entry spec. */
@@ -103,9 +104,10 @@ export const TOP = `remote-ai-server-${TEST_COMMIT}-linux-x64`;
 /** A minimal server that passes every check except `manifest` (it has none). */
 export async function serverEntries(): Promise<RawEntry[]> {
   const node = await readFile(NODE_STUB);
-  return [
+  const entries: RawEntry[] = [
     { path: `${TOP}/`, type: 'directory' },
     { path: `${TOP}/bin/`, type: 'directory' },
+    { path: `${TOP}/bin/helpers/`, type: 'directory' },
     { path: `${TOP}/bin/remote-ai-server`, mode: 0o755, content: '#!/bin/sh\nexec "$(dirname "$0")/../node" "$(dirname "$0")/../out/server-main.js" "$@"\n' },
     { path: `${TOP}/extensions/`, type: 'directory' },
     { path: `${TOP}/extensions/sample/`, type: 'directory' },
@@ -115,6 +117,9 @@ export async function serverEntries(): Promise<RawEntry[]> {
     { path: `${TOP}/out/server-main.js`, content: 'console.log("hello")\n' },
     { path: `${TOP}/product.json`, content: JSON.stringify({ commit: TEST_COMMIT, version: '1.0.0' }) },
   ];
+  // The host check packager generates, in packager's order (bin/helpers/ sorts before bin/remote-ai-server).
+  entries.splice(3, 0, hostCheckEntry(entries, TOP));
+  return entries;
 }
 
 /**
@@ -128,6 +133,7 @@ export async function writeServerTarball(
 ): Promise<string> {
   await mkdir(`${dir}/${caseName}`, { recursive: true });
   const file = `${dir}/${caseName}/${TOP}.tar.gz`;
-  await writeFile(file, buildTarGz(mutate(await serverEntries())));
+  // The host check is generated again from the mutated binaries: only the mutation can fail a check.
+  await writeFile(file, buildTarGz(withHostCheck(mutate(await serverEntries()), TOP)));
   return file;
 }
