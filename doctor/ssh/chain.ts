@@ -18,6 +18,7 @@ import { findInstall, installOnHost, removeInstall, type InstallOutcome } from '
 import { launchServer, type LaunchedServer } from './launch.js';
 import { loadOnHost, type NativeResult } from './native.js';
 import { readReleaseFacts, type ReleaseFacts } from './release-facts.js';
+import { archOfMachine } from '../../release/index.js';
 import { CHAIN, SSH_CHECKS, notRun, redact, secretsInArgs, type ChainStepName, type HostRecord, type SshReport, type SshTarballReport } from './record.js';
 import { requirementsCheck, runHostCheck, type HostCheckVerdict } from './requirements.js';
 import { probeThroughTunnel, tunnelCheck } from './tunnel.js';
@@ -45,7 +46,6 @@ interface Prepared {
   scan: InstallScan;
 }
 
-const MACHINE_ARCH: Partial<Record<Machine, string>> = { x86_64: 'x64', aarch64: 'arm64' };
 const ignore = (): void => undefined;
 
 async function prepare(tarball: string): Promise<Prepared> {
@@ -186,7 +186,7 @@ async function validateOne(
   // host: the release's arch against the host's
   const { targets } = loadTargets(scan.files);
   const machine = (scan.files.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64') as Machine;
-  const releaseArch = release.manifest?.target.arch ?? MACHINE_ARCH[machine] ?? machine;
+  const releaseArch = release.manifest?.target.arch ?? archOfMachine(machine) ?? machine;
   const wanted = UNAME_OF_ARCH[releaseArch] ?? [machine];
   if (!entry.add(hostCheck(host, releaseArch, wanted)).ok) return;
   const fault = hostFault(facts, connection.target.destination, release.unpackedBytes);

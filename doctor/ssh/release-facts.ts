@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { ToolError, readTar } from '../../abi-gate/index.js';
 import type { Manifest } from '../../packager/index.js';
-import { CHECK_SCRIPT_PATH, loadManifest, sidecarManifestPath } from '../../release/index.js';
+import { CHECK_SCRIPT_PATH, dropTopFolder, loadManifest, sidecarManifestPath } from '../../release/index.js';
 
 
 export interface ReleaseFacts {
@@ -26,12 +26,6 @@ export interface ReleaseFacts {
   unpackedBytes: number;
 }
 
-/** The path below the tarball's one top folder, as `tar --strip-components=1` places it. */
-function stripped(path: string): string | null {
-  const clean = path.replace(/^\.\//, '');
-  const at = clean.indexOf('/');
-  return at === -1 ? null : clean.slice(at + 1);
-}
 
 export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
   let size: number;
@@ -53,7 +47,7 @@ export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
       // Returning nothing skips the body on the reader's fast path.
       if (entry.type !== 'file') return undefined;
       unpackedBytes += entry.size;
-      const inside = stripped(entry.path);
+      const inside = dropTopFolder(entry.path);
       if (inside !== 'product.json' && inside !== CHECK_SCRIPT_PATH) return undefined;
       const chunks: Buffer[] = [];
       return body.forEach((chunk) => chunks.push(chunk)).then(() => {
