@@ -11,6 +11,7 @@ function report(path: string): DiffReport {
   return {
     old: { source: `old-${path}.manifest.json`, from: 'manifest', commit: 'a'.repeat(40) },
     new: { source: `new-${path}.manifest.json`, from: 'manifest', commit: `b${path}` },
+    hostCheck: [],
     abi: [
       { family: 'GLIBC', old: '2.17', new: '2.28', change: 'rose', culprits: [{ path: `node_modules/${path}.node`, symbols: ['fcntl64', path] }] },
       { family: 'GLIBCXX', old: null, new: '3.4.30', change: 'added', culprits: [{ path: 'node', symbols: [WAIT] }] },

@@ -66,6 +66,7 @@ export function renderDiffHuman(report: DiffReport, options: DiffHumanOptions = 
   const lines = [`${visible(report.old.source)} -> ${visible(report.new.source)}`];
   if (report.old.commit !== report.new.commit) lines.push(`commit ${visible(report.old.commit ?? '?')} -> ${visible(report.new.commit ?? '?')}`);
   for (const abi of report.abi) lines.push(abiLine(abi, names));
+  for (const change of report.hostCheck) lines.push(visible(change.message));
   lines.push(...diffHints(report, names));
   const { node } = report;
   const nodeText = (n: DiffReport['node']['old']): string =>

@@ -3,7 +3,8 @@
  * by the same streaming pass verify uses. Informational: only unreadable input is an error.
  */
 import { familyMaxima, hasCode, ToolError } from '../abi-gate/index.js';
-import { ABI_FAMILIES, ABI_FAMILY_NAMES, compareVersions, dropTopFolder, type AbiFamily, loadManifest, nodeModuleVersion, productCommit, type Manifest } from '../release/index.js';
+import { archOfMachine, ABI_FAMILIES, ABI_FAMILY_NAMES, compareVersions, diffHostRequirements, dropTopFolder, type AbiFamily, loadManifest, nodeModuleVersion, productCommit, type HostRequirementChange, type HostRequirements, type Manifest } from '../release/index.js';
+import { requirementsOf } from './checks/requirements.js';
 import { elfFiles } from './checks/glibc.js';
 import { indexByRelative } from './checks/tree.js';
 import { DEFAULT_LIMITS } from './verify-types.js';
@@ -33,6 +34,8 @@ export interface ReleaseSummary {
   min: Record<DiffFamily, string | null>;
   culprits: Record<DiffFamily, ReleaseCulprit[]>;
   files: Map<string, ReleaseFile>;
+  /** What its host check asks for; null for a manifest older than the host check. */
+  host: HostRequirements | null;
 }
 
 export type AbiChange = 'rose' | 'fell' | 'same' | 'added' | 'removed';
@@ -56,6 +59,8 @@ export interface DiffReport {
   old: { source: string; from: 'manifest' | 'tarball'; commit: string | null };
   new: { source: string; from: 'manifest' | 'tarball'; commit: string | null };
   abi: AbiDiff[];
+  /** Changed host requirements (check-requirements.sh), each with a one-line message. */
+  hostCheck: HostRequirementChange[];
   node: {
     old: ReleaseSummary['node'];
     new: ReleaseSummary['node'];
@@ -91,6 +96,7 @@ export function summaryFromManifest(source: string, manifest: Manifest): Release
     min,
     culprits,
     files,
+    host: manifest.hostRequirements ?? null,
   };
 }
 
@@ -126,6 +132,7 @@ async function summaryFromTarball(source: string): Promise<ReleaseSummary> {
     min,
     culprits,
     files,
+    host: requirementsOf(facts, archOfMachine(elfFiles(facts).find((f) => dropTopFolder(f.path) === 'node')?.machine) ?? 'x64'),
   };
 }
 
@@ -180,6 +187,7 @@ export function diffReleases(old: ReleaseSummary, next: ReleaseSummary): DiffRep
     old: { source: old.source, from: old.from, commit: old.commit },
     new: { source: next.source, from: next.from, commit: next.commit },
     abi,
+    hostCheck: diffHostRequirements(old.host, next.host),
     node: {
       old: old.node,
       new: next.node,

@@ -58,6 +58,7 @@ export {
   type HostRequirements,
 } from './host-check/requirements.js';
 export { checkRequirementsScript, requirementLines, causeText, CHECK_SCRIPT_PATH, UNMET_EXIT_CODE } from './host-check/script.js';
+export { diffHostRequirements, type HostRequirementChange } from './host-check/diff.js';
 
 // The release format: the one tar.gz layout packager writes and doctor accepts
 export { FormatChecker, checkReleaseFormat } from './format-check.js';

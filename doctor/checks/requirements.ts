@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, machineOf, type HostRequirements } from '../../release/index.js';
+import { CHECK_SCRIPT_PATH, checkRequirementsScript, hostRequirements, machineOf, type HostRequirements, type TargetArch } from '../../release/index.js';
 import type { CheckResult } from '../report-types.js';
-import type { CheckContext } from '../verify-types.js';
+import type { CheckContext, TarballFacts } from '../verify-types.js';
 import { elfFiles } from './glibc.js';
 import { fail, incompleteReason, indexByRelative, pass, relativeToTop, skip, topFolder } from './tree.js';
 
@@ -13,12 +13,11 @@ import { fail, incompleteReason, indexByRelative, pass, relativeToTop, skip, top
  */
 
 /** What the tarball's binaries ask of the host, computed as packager computes it. */
-export function requirementsOf(ctx: CheckContext): HostRequirements {
-  const { facts } = ctx;
+export function requirementsOf(facts: TarballFacts, arch: TargetArch): HostRequirements {
   const top = topFolder(facts.entries);
   const files = elfFiles(facts).map((file) => ({ ...file, path: relativeToTop(file.path, top) ?? file.path }));
   const index = indexByRelative(facts);
-  return hostRequirements(files, { has: (path) => index.has(path) }, machineOf(ctx.arch));
+  return hostRequirements(files, { has: (path) => index.has(path) }, machineOf(arch));
 }
 
 export function checkRequirements(ctx: CheckContext): CheckResult {
@@ -33,7 +32,7 @@ export function checkRequirements(ctx: CheckContext): CheckResult {
   if (entry.kind !== 'file' || (entry.mode & 0o111) === 0) {
     return fail('requirements', `${shown} is not an executable file (${entry.kind}, mode ${(entry.mode & 0o7777).toString(8)}): the IDE cannot run it`);
   }
-  const wanted = requirementsOf(ctx);
+  const wanted = requirementsOf(facts, ctx.arch);
   const script = checkRequirementsScript(wanted);
   const problems: string[] = [];
   const sha256 = createHash('sha256').update(script).digest('hex');
