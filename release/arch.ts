@@ -12,13 +12,15 @@ export const TARGET_ARCHES: readonly TargetArch[] = ['x64', 'arm64'];
 interface ArchInfo {
   /** abi-gate's name for the ELF e_machine of binaries for this arch. */
   machine: Machine;
-  /** `uname -m` on a Linux host of this arch. */
-  uname: string;
+  /** `uname -m` on a Linux host of this arch: every spelling kernels and tools use, the usual first. */
+  uname: readonly [string, ...string[]];
 }
 
+// arm64 kernels on some distributions (and macOS-style tools) say `arm64`, and `amd64` is the
+// Debian/BSD name some shims print: the host check and doctor ssh accept both spellings.
 const ARCHES: Readonly<Record<TargetArch, ArchInfo>> = {
-  x64: { machine: 'x86_64', uname: 'x86_64' },
-  arm64: { machine: 'aarch64', uname: 'aarch64' },
+  x64: { machine: 'x86_64', uname: ['x86_64', 'amd64'] },
+  arm64: { machine: 'aarch64', uname: ['aarch64', 'arm64'] },
 };
 
 export function isTargetArch(value: string): value is TargetArch {
@@ -35,11 +37,15 @@ export function archOfMachine(machine: Machine | string | null | undefined): Tar
   return TARGET_ARCHES.find((arch) => ARCHES[arch].machine === machine) ?? null;
 }
 
-/** The arch of a Linux host from its `uname -m` (arm64 on some kernels spells it `arm64`). */
+/** The arch of a Linux host from its `uname -m`, in any of its spellings. */
 export function archOfUname(uname: string): TargetArch | null {
   const value = uname.trim();
-  if (value === 'arm64') return 'arm64';
-  return TARGET_ARCHES.find((arch) => ARCHES[arch].uname === value) ?? null;
+  return TARGET_ARCHES.find((arch) => ARCHES[arch].uname.includes(value)) ?? null;
+}
+
+/** Every `uname -m` spelling of a host of `arch`, the usual one first. */
+export function unameSpellingsOf(arch: TargetArch): readonly string[] {
+  return ARCHES[arch].uname;
 }
 
 /** The three places a release states its arch; null where one says nothing. */

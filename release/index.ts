@@ -4,7 +4,7 @@
  */
 
 // Targets and names
-export { TARGET_ARCHES, archOfMachine, archOfUname, isTargetArch, machineOf, targetDisagreement, type TargetArch, type TargetClaims } from './arch.js';
+export { TARGET_ARCHES, archOfMachine, archOfUname, isTargetArch, unameSpellingsOf, machineOf, targetDisagreement, type TargetArch, type TargetClaims } from './arch.js';
 export {
   COMMIT,
   RELEASE_NAME,

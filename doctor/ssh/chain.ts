@@ -12,13 +12,13 @@ import { loadTargets, nativeLoadCheck, pickServerBin, predictionCheck, scanInsta
 import type { CheckResult } from '../report-types.js';
 import { OpenSshClient, type Forward, type SshClient, type SshConnection, type SshSettings } from './client.js';
 import { hostCheck, installCheck, launchCheck } from './checks.js';
-import { BOOTSTRAP_SCRIPT, hostFault, readHostFacts, UNAME_OF_ARCH, type HostFacts } from './host-facts.js';
+import { BOOTSTRAP_SCRIPT, hostFault, readHostFacts, type HostFacts } from './host-facts.js';
 import { readHostRuntime } from './host-runtime.js';
 import { findInstall, installOnHost, removeInstall, type InstallOutcome } from './install.js';
 import { launchServer, type LaunchedServer } from './launch.js';
 import { loadOnHost, type NativeResult } from './native.js';
 import { readReleaseFacts, type ReleaseFacts } from './release-facts.js';
-import { archOfMachine } from '../../release/index.js';
+import { archOfMachine, isTargetArch, unameSpellingsOf } from '../../release/index.js';
 import { CHAIN, SSH_CHECKS, notRun, redact, secretsInArgs, type ChainStepName, type HostRecord, type SshReport, type SshTarballReport } from './record.js';
 import { requirementsCheck, runHostCheck, type HostCheckVerdict } from './requirements.js';
 import { probeThroughTunnel, tunnelCheck } from './tunnel.js';
@@ -187,7 +187,7 @@ async function validateOne(
   const { targets } = loadTargets(scan.files);
   const machine = (scan.files.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64') as Machine;
   const releaseArch = release.manifest?.target.arch ?? archOfMachine(machine) ?? machine;
-  const wanted = UNAME_OF_ARCH[releaseArch] ?? [machine];
+  const wanted = isTargetArch(releaseArch) ? unameSpellingsOf(releaseArch) : [machine];
   if (!entry.add(hostCheck(host, releaseArch, wanted)).ok) return;
   const fault = hostFault(facts, connection.target.destination, release.unpackedBytes);
   if (fault !== null) throw fault;

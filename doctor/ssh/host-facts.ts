@@ -117,12 +117,6 @@ export function readHostFacts(connection: SshConnection): HostFacts {
   return facts;
 }
 
-/** `uname -m` for each release arch (manifest `target.arch`, node's naming). */
-export const UNAME_OF_ARCH: Readonly<Record<string, readonly string[]>> = {
-  x64: ['x86_64', 'amd64'],
-  arm64: ['aarch64', 'arm64'],
-};
-
 /**
  * Environment faults found before anything is sent: each is the host's problem, not the
  * release's (exit 2), and names the fix.

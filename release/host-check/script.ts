@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ToolError } from '../../abi-gate/index.js';
+import { archOfMachine, unameSpellingsOf } from '../arch.js';
 import type { HostCause, HostRequirements } from './requirements.js';
 
 /** Where the script sits in a release, relative to its top folder (the Code-OSS server's path). */
@@ -17,8 +18,6 @@ export const UNMET_EXIT_CODE = 99;
 const MARKER = '# @REQUIREMENTS@\n';
 
 interface MachineFacts {
-  /** `uname -m` spellings of this machine. */
-  spellings: string[];
   /** EI_CLASS and e_machine (little-endian bytes) as `od -tu1` prints them. */
   elfClass: string;
   elfMachine: string;
@@ -30,7 +29,6 @@ interface MachineFacts {
 
 const MACHINES: Readonly<Record<string, MachineFacts>> = {
   x86_64: {
-    spellings: ['x86_64', 'amd64'],
     elfClass: '2',
     elfMachine: '62 0',
     ldconfigTag: 'x86-64',
@@ -38,7 +36,6 @@ const MACHINES: Readonly<Record<string, MachineFacts>> = {
     muslLoader: '/lib/ld-musl-x86_64.so.1',
   },
   aarch64: {
-    spellings: ['aarch64', 'arm64'],
     elfClass: '2',
     elfMachine: '183 0',
     ldconfigTag: 'AArch64',
@@ -46,6 +43,12 @@ const MACHINES: Readonly<Record<string, MachineFacts>> = {
     muslLoader: '/lib/ld-musl-aarch64.so.1',
   },
 };
+
+/** The `uname -m` spellings of a host that runs binaries for ELF machine `machine`. */
+function unameSpellings(machine: string): readonly string[] {
+  const arch = archOfMachine(machine);
+  return arch === null ? [] : unameSpellingsOf(arch);
+}
 
 let template: string | null = null;
 
@@ -88,7 +91,7 @@ export function requirementLines(req: HostRequirements): string[] {
     `LIB_DIRS=${sq(facts.libDirs)}`,
     `MUSL_LOADER=${sq(facts.muslLoader)}`,
     '',
-    `require_machine ${[req.machine, ...facts.spellings].map(sq).join(' ')}`,
+    `require_machine ${[req.machine, ...unameSpellings(req.machine)].map(sq).join(' ')}`,
   ];
   if (req.libc === 'glibc') lines.push('require_glibc');
   if (req.kernel !== null) lines.push(`require_kernel ${sq(req.kernel.version)} ${sq(causeText(req.kernel.forcedBy))}`);
