@@ -1,5 +1,6 @@
 import type { LoadPrediction, ScannedFile } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
+import { plural } from '../checks/tree.js';
 import type { RuntimeFacts } from './runtime.js';
 import type { Probe, ServerStart } from './server.js';
 
@@ -59,7 +60,7 @@ export function nativeLoadCheck(native: NativeVerdict[], runtime: RuntimeFacts |
     return {
       id: 'native-load',
       ok: true,
-      message: `all ${native.length} ELF files load on ${on} (${byDlopen} addons by the bundled node's dlopen, ${native.length - byDlopen} by ld.so --list)`,
+      message: `all ${native.length} ELF files load on ${on} (${plural(byDlopen, 'addon')} by the bundled node's dlopen, ${native.length - byDlopen} by ld.so --list)`,
       details: notJudged,
     };
   }

@@ -47,7 +47,7 @@ export const verifyCommand = defineCommand({
       .option('max-entry', { type: 'string', describe: 'most bytes in one entry (default 1GiB)' })
       .option('max-entries', { type: 'number', describe: 'most entries (default 200000)' }),
   examples: [
-    ['$0 verify dist/*.tar.gz', 'the nine static checks against the CentOS 7 policy'],
+    ['$0 verify dist/*.tar.gz', 'every static check, against the CentOS 7 policy'],
     ['$0 verify dist/*.tar.gz --boot --image "$(docker/test-image/build.sh)"', 'and boot it in a container'],
   ],
   run: async (args, { io, signal }) => {
