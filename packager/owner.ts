@@ -3,25 +3,14 @@
  * carry their owner in their name, `<pid>.<start>`: the pid and its start time in clock ticks
  * after boot (proc(5), /proc/<pid>/stat field 22). A later build removes a leftover only when that
  * process is gone: a pid reused by another process has another start time, and a live concurrent
- * build keeps its files. (doctor/boot/owner.ts applies the same /proc rule to containers.)
+ * build keeps its files. The rule itself is release/process-owner.ts, which doctor's gc uses too.
  */
-import { readFileSync } from 'node:fs';
+import { processRuns, processStart } from '../release/index.js';
 
 export interface BuildOwner {
   pid: number;
   /** Null where /proc cannot tell (not Linux): then only the pid is compared. */
   start: string | null;
-}
-
-/** Field 22 of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
-function processStart(pid: number): string | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
 }
 
 export function currentOwner(): BuildOwner {
@@ -41,21 +30,7 @@ export function parseOwnerTag(text: string): BuildOwner | null {
   return Number.isSafeInteger(pid) && pid > 0 ? { pid, start: match[2] ?? null } : null;
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Whether the build that owns a leftover still runs. */
 export function ownerAlive(owner: BuildOwner): boolean {
-  if (!pidExists(owner.pid)) return false;
-  if (owner.start === null) return true;
-  const start = processStart(owner.pid);
-  // No /proc entry for a live pid (another pid namespace): cannot tell, so keep its files.
-  return start === null || start === owner.start;
+  return processRuns(owner.pid, owner.start);
 }

@@ -77,3 +77,4 @@ export {
   type FormatViolation,
   type ReleaseEntryType,
 } from './format.js';
+export { pidExists, processRuns, processStart } from './process-owner.js';

@@ -12,6 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { pidExists, processRuns, processStart } from '../../release/index.js';
+
+// The /proc rule lives in release/process-owner.ts; the tests read start times through here too.
+export { processStart };
 
 export const LABEL_OWNER_HOST = 'remote-ai.owner.host';
 export const LABEL_OWNER_BOOT = 'remote-ai.owner.boot';
@@ -43,15 +47,6 @@ function readOrNull(path: string): string | null {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
-export function processStart(pid: number): string | null {
-  const stat = readOrNull(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the name start at field 3, so field 22 is index 19.
-  return fields[19] ?? null;
-}
-
 export function bootId(): string | null {
   return readOrNull('/proc/sys/kernel/random/boot_id')?.trim() ?? null;
 }
@@ -81,17 +76,6 @@ export interface ContainerFacts {
   created: number;
 }
 
-/** Whether `pid` names a live process here, without /proc (macOS hosts): signal 0 asks. */
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Whether the run that made a container may still be using it, judged from here (`self`).
  * Containers from before owners were recorded have no owner labels: their lease is counted from
@@ -104,14 +88,9 @@ export function judgeOwner(facts: ContainerFacts, self: Owner, now = new Date())
   if (host === self.host && Number.isInteger(pid) && pid > 0) {
     const boot = labels[LABEL_OWNER_BOOT];
     if (boot !== undefined && self.boot !== null && boot !== self.boot) return { alive: false, why: 'its host rebooted since' };
-    const recorded = labels[LABEL_OWNER_START];
-    if (self.boot !== null) {
-      const start = processStart(pid);
-      if (start === null) return { alive: false, why: `process ${pid} has exited` };
-      if (recorded !== undefined && start !== recorded) return { alive: false, why: `process ${pid} has exited (its pid was reused)` };
-      return { alive: true, why: `process ${pid} is running` };
-    }
-    return pidExists(pid) ? { alive: true, why: `process ${pid} is running` } : { alive: false, why: `process ${pid} has exited` };
+    const recorded = labels[LABEL_OWNER_START] ?? null;
+    if (processRuns(pid, recorded)) return { alive: true, why: `process ${pid} is running` };
+    return { alive: false, why: pidExists(pid) ? `process ${pid} has exited (its pid was reused)` : `process ${pid} has exited` };
   }
   const lease = labels[LABEL_LEASE];
   const until = lease === undefined ? new Date((facts.created * 1000) + DEFAULT_LEASE_MS) : new Date(lease);
