@@ -24,7 +24,7 @@ import createDebug from 'debug';
 import { ToolError } from '../abi-gate/index.js';
 import type { Step, Steps } from './checkpoints.js';
 import { TEMP_PREFIX } from './leftovers.js';
-import { ownerAlive, ownerTag, parseOwnerTag } from './owner.js';
+import { ownerAlive, ownerTag, parseOwnerTag } from '../release/index.js';
 
 const debug = createDebug('remote-ai:packager:publish');
 

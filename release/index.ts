@@ -77,4 +77,16 @@ export {
   type FormatViolation,
   type ReleaseEntryType,
 } from './format.js';
-export { pidExists, processRuns, processStart } from './process-owner.js';
+export {
+  currentProcessOwner,
+  deadOwnedNames,
+  makeOwnedDir,
+  ownerAlive,
+  ownerTag,
+  parseOwnerTag,
+  pidExists,
+  processRuns,
+  processStart,
+  removeDeadOwned,
+  type ProcessOwner,
+} from './process-owner.js';

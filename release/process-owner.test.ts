@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pidExists, processRuns, processStart } from './process-owner.js';
+import { makeOwnedDir, ownerTag, pidExists, processRuns, processStart, removeDeadOwned } from './process-owner.js';
 
 describe('process-owner: is the process that left something behind still running', () => {
   it('reads the start time ps reports, and judges a live process, a reused pid and an exited one', async () => {
@@ -49,6 +49,26 @@ describe('process-owner: is the process that left something behind still running
       child.kill('SIGKILL');
       await once(child, 'exit');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps the folders of owners that are gone, keeps live and unowned ones', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'owned-'));
+    try {
+      const mine = await makeOwnedDir(folder, 'x-');
+      expect(mine.startsWith(join(folder, `x-${ownerTag()}-`))).toBe(true);
+      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      const tag = ownerTag({ pid: child.pid as number, start: processStart(child.pid as number) });
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      mkdirSync(join(folder, `x-${tag}-abc`));
+      mkdirSync(join(folder, 'x-unowned'));
+      mkdirSync(join(folder, `y-${tag}-abc`));
+      expect(await removeDeadOwned(folder, 'x-')).toEqual([join(folder, `x-${tag}-abc`)]);
+      expect(readdirSync(folder).sort()).toEqual([mine.slice(folder.length + 1), 'x-unowned', `y-${tag}-abc`].sort());
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

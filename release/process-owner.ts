@@ -5,6 +5,8 @@
  * packager's leftovers and doctor's containers are judged by this one rule.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Field 22 of /proc/<pid>/stat, or null where /proc cannot tell (no such process, not Linux). */
 export function processStart(pid: number): string | null {
@@ -17,6 +19,68 @@ export function processStart(pid: number): string | null {
   // The command name (field 2) may hold spaces and parentheses: count from its closing one.
   // Fields after the name start at field 3, so field 22 is index 19.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+}
+
+/** A process as the owner of what it leaves behind. */
+export interface ProcessOwner {
+  pid: number;
+  /** Null where /proc cannot tell (not Linux): then only the pid is compared. */
+  start: string | null;
+}
+
+export function currentProcessOwner(): ProcessOwner {
+  return { pid: process.pid, start: processStart(process.pid) };
+}
+
+/** `<pid>.<start>` (or `<pid>` alone), safe in a file name. */
+export function ownerTag(owner: ProcessOwner = currentProcessOwner()): string {
+  return owner.start === null ? String(owner.pid) : `${owner.pid}.${owner.start}`;
+}
+
+/** The owner at the start of `text` (`12345.678901-...`), or null when it carries none. */
+export function parseOwnerTag(text: string): ProcessOwner | null {
+  const match = /^(\d+)(?:\.(\d+))?(?=-|$)/.exec(text);
+  if (match === null) return null;
+  const pid = Number(match[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, start: match[2] ?? null } : null;
+}
+
+/** Whether the process that owns a leftover still runs. */
+export function ownerAlive(owner: ProcessOwner): boolean {
+  return processRuns(owner.pid, owner.start);
+}
+
+/** A new private folder `<folder>/<prefix><owner>-XXXXXX` that names this process as its owner. */
+export async function makeOwnedDir(folder: string, prefix: string): Promise<string> {
+  return mkdtemp(join(folder, `${prefix}${ownerTag()}-`));
+}
+
+/** Names in `folder` starting with `prefix` whose owner is recorded and gone. */
+export async function deadOwnedNames(folder: string, prefix: string): Promise<string[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  return names.filter((name) => {
+    if (!name.startsWith(prefix)) return false;
+    const owner = parseOwnerTag(name.slice(prefix.length));
+    return owner !== null && !ownerAlive(owner);
+  });
+}
+
+/**
+ * Removes what processes that are gone left in `folder` under `prefix` (a SIGKILL runs no
+ * `finally`); returns the removed paths. Best effort: one that cannot be removed is left.
+ */
+export async function removeDeadOwned(folder: string, prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await deadOwnedNames(folder, prefix)) {
+    const path = join(folder, name);
+    try {
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    } catch {
+      // another user's, or gone already: not this run's problem
+    }
+  }
+  return removed;
 }
 
 /** Whether `pid` names a live process here, asked with signal 0 (works without /proc too). */

@@ -9,17 +9,21 @@
  * left behind (its process group, recorded in the run folder) and removes the folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import createDebug from 'debug';
 import { ToolError } from '../../abi-gate/index.js';
+import { makeOwnedDir, removeDeadOwned } from '../../release/index.js';
 import { lastLine, sshFault } from './faults.js';
 import { shCommand } from './quote.js';
 
 const debug = createDebug('remote-ai:doctor:ssh');
+
+/** The control socket's folder in the temp dir: `rai-ssh-<owner>-XXXXXX` (release/process-owner.ts). */
+export const CONTROL_DIR_PREFIX = 'rai-ssh-';
 
 /** What `ssh -G` resolved the destination to: the record shows it, never the config's secrets. */
 export interface SshTarget {
@@ -198,7 +202,10 @@ export class OpenSshClient implements SshClient {
   async connect(target: SshTarget, options: { signal?: AbortSignal; hello?: string } = {}): Promise<SshConnection> {
     const signal = options.signal;
     // A socket path must fit sun_path (108 bytes): a short private folder, not the user's ~/.ssh.
-    const controlDir = await mkdtemp(join(tmpdir(), 'rai-ssh-'));
+    // Its name carries this process as owner, so a run that was SIGKILLed (no `finally`) has its
+    // empty folder swept by the next run instead of left in the temp dir for good.
+    await removeDeadOwned(tmpdir(), CONTROL_DIR_PREFIX);
+    const controlDir = await makeOwnedDir(tmpdir(), CONTROL_DIR_PREFIX);
     const socket = join(controlDir, 'm');
     const bin = this.bin;
     const master = spawn(

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { suiteName } from '../boot/test-support/docker-gate.js';
 import { buildFixtureTarball, COMMIT, removeFixtureTarballs } from '../boot/test-support/fixture-server.js';
 import { runCli } from '../cli.js';
 import { validateOverSsh, type SshValidateOptions } from './chain.js';
+import { CONTROL_DIR_PREFIX } from './client.js';
 import type { SshReport } from './record.js';
 import { CLI_BIN, sshGate, startSshd, type SshdHost } from './test-support/sshd.js';
 
@@ -105,6 +108,8 @@ describe.skipIf(!gate.run)(suiteName('doctor ssh against a real sshd (Debian bul
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     expect((await host.sh(`test -e ${INSTALL}/.remote-ai-doctor-install && echo complete || echo absent`)).trim()).toBe('absent');
+    const killedControlDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith(`${CONTROL_DIR_PREFIX}${child.pid}.`));
+    expect(killedControlDirs()).toHaveLength(1);
 
     const next = await run(tarballs.good ?? '');
     expect(check(next, 'install')).toMatchObject({ ok: true });
@@ -112,6 +117,8 @@ describe.skipIf(!gate.run)(suiteName('doctor ssh against a real sshd (Debian bul
     expect(next.ok).toBe(true);
     // The killed run's half-extracted folder is gone, swept under the lock.
     expect((await host.sh('ls -a /home/tester/.remote-ai-server/bin')).split('\n').filter((n) => n.includes('.tmp.'))).toEqual([]);
+    // And here: the killed run's control-socket folder was swept by the next run's connect.
+    expect(killedControlDirs()).toEqual([]);
   }, 180_000);
 
   it('lets two runs for the same host and commit share the install without corrupting it (a lock on the host)', async () => {
