@@ -23,6 +23,15 @@ function walk(dir: string): string[] {
 }
 
 describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')('the published files (skipped when not built: run `npm run build`)', () => {
+  it('has every bin executable after a build, so `npx <bin>` in this checkout runs', () => {
+    const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(bin).sort()).toEqual(['abi-gate', 'doctor', 'packager']);
+    for (const file of Object.values(bin)) expect(statSync(join(ROOT, file)).mode & 0o111, file).toBe(0o111);
+    const run = spawnSync('npx', ['--no-install', 'packager', '--version'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).not.toContain('Permission denied');
+    expect(run.status).toBe(0);
+  });
+
   it('are dist/ without the demo, docker/centos7, the test image script and the action, and nothing else', () => {
     const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     expect(pack.status, pack.stderr).toBe(0);
