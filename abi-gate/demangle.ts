@@ -58,7 +58,35 @@ export const noDemangler: Demangler = { demangle: () => new Map() };
 
 /** `symbol` as people read it: the demangled form when there is one. */
 export function readable(symbol: string, names: Demangled): string {
-  return names.get(symbol) ?? symbol;
+  const found = names.get(symbol);
+  return found === undefined ? symbol : shortStdTypes(found);
+}
+
+/**
+ * c++filt spells the standard library's typedefs out with every template argument, so one
+ * `std::string` method fills a line (`std::__cxx11::basic_string<char, std::char_traits<char>,
+ * std::allocator<char> >::find(...)`). Human output puts the typedefs back, as libstdc++'s headers
+ * name them, keeping `__cxx11`: that namespace is the new string ABI, which is exactly what raises
+ * a file to GLIBCXX_3.4.21. `--json`'s `demangled` stays c++filt's text.
+ */
+const STD_TYPEDEFS: readonly (readonly [string, string])[] = [
+  ['std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >', 'std::__cxx11::string'],
+  ['std::__cxx11::basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >', 'std::__cxx11::wstring'],
+  ['std::basic_string<char, std::char_traits<char>, std::allocator<char> >', 'std::string'],
+  ['std::basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >', 'std::wstring'],
+  ['std::__cxx11::basic_ostringstream<char, std::char_traits<char>, std::allocator<char> >', 'std::__cxx11::ostringstream'],
+  ['std::__cxx11::basic_istringstream<char, std::char_traits<char>, std::allocator<char> >', 'std::__cxx11::istringstream'],
+  ['std::__cxx11::basic_stringstream<char, std::char_traits<char>, std::allocator<char> >', 'std::__cxx11::stringstream'],
+  ['std::basic_ostream<char, std::char_traits<char> >', 'std::ostream'],
+  ['std::basic_istream<char, std::char_traits<char> >', 'std::istream'],
+  ['std::basic_iostream<char, std::char_traits<char> >', 'std::iostream'],
+  ['std::basic_streambuf<char, std::char_traits<char> >', 'std::streambuf'],
+];
+
+export function shortStdTypes(name: string): string {
+  let short = name;
+  for (const [long, typedef] of STD_TYPEDEFS) if (short.includes(long)) short = short.replaceAll(long, typedef);
+  return short;
 }
 
 /**
@@ -70,7 +98,7 @@ export function demangleText(text: string, names: Demangled): string {
   if (names.size === 0) return text;
   return text.replace(/(^|[\s(,])(_Z[A-Za-z0-9_.$]+)/g, (whole, lead: string, name: string) => {
     const found = names.get(name);
-    return found === undefined ? whole : `${lead}${found}`;
+    return found === undefined ? whole : `${lead}${shortStdTypes(found)}`;
   });
 }
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { fixHints } from './hints.js';
 import { summaryLine } from './report-human.js';
+import { cxxfilt, demangleText, readable } from './demangle.js';
 
 const ELF = join(import.meta.dirname, '..', 'fixtures', 'elf');
 const CXX = join(ELF, 'cxx-glibcxx-3.4.30.so');
@@ -69,6 +70,24 @@ describe('readable culprits', () => {
     const empty = mkdtempSync(join(work, 'nobin-'));
     const bare = JSON.parse((await cli(['scan', '--json', CXX], empty)).stdout) as { files: { culprits: { symbol: string; demangled: string | null }[] }[] };
     expect(bare.files[0]?.culprits.find((c) => c.symbol === WAIT)?.demangled).toBeNull();
+  });
+});
+
+describe('standard typedefs in human output', () => {
+  const FIND = '_ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE12find_last_ofEPKcmm';
+  const FLUSH = '_ZNSo5flushEv';
+
+  it('puts std::string and friends back, keeping __cxx11; the demangler (and so --json) keeps c++filt text', () => {
+    // The long spelling comes from binutils' c++filt itself, not from this code.
+    const full = execFileSync('c++filt', [FIND], { encoding: 'utf8' }).trim();
+    expect(full).toBe('std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::find_last_of(char const*, unsigned long, unsigned long) const');
+    const names = cxxfilt().demangle([FIND, FLUSH]);
+    expect(names.get(FIND)).toBe(full);
+    expect(readable(FIND, names)).toBe('std::__cxx11::string::find_last_of(char const*, unsigned long, unsigned long) const');
+    expect(readable(FLUSH, names)).toBe('std::ostream::flush()');
+    expect(demangleText(`node: needs GLIBCXX 3.4.21 (${FIND}@GLIBCXX_3.4.21 from libstdc++.so.6)`, names)).toBe(
+      'node: needs GLIBCXX 3.4.21 (std::__cxx11::string::find_last_of(char const*, unsigned long, unsigned long) const@GLIBCXX_3.4.21 from libstdc++.so.6)',
+    );
   });
 });
 
