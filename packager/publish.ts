@@ -24,7 +24,7 @@ import createDebug from 'debug';
 import { ToolError } from '../abi-gate/index.js';
 import type { Step, Steps } from './checkpoints.js';
 import { TEMP_PREFIX } from './leftovers.js';
-import { ownerAlive, ownerTag, parseOwnerTag } from '../release/index.js';
+import { ownerAlive, ownerTag, parseOwnerTag, replaceAtomically } from '../release/index.js';
 
 const debug = createDebug('remote-ai:packager:publish');
 
@@ -106,14 +106,10 @@ export async function writeSums(out: string, pending: ReadonlyMap<string, string
     lines.push(`${await sha256OfFile(join(out, name))}  ${name}\n`);
   }
   const target = join(out, SUMS_FILE);
-  const temp = tempPath(out, SUMS_FILE);
-  try {
-    await writeFile(temp, lines.join(''), { flag: 'wx' });
-    await step?.('sums-written');
-    await rename(temp, target);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  await replaceAtomically(target, (temp) => writeFile(temp, lines.join(''), { flag: 'wx' }), {
+    temp: tempPath(out, SUMS_FILE),
+    beforeRename: async () => step?.('sums-written'),
+  });
   debug('%s covers %d tarballs', target, lines.length);
   return target;
 }

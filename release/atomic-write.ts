@@ -12,14 +12,23 @@ export function tempBeside(file: string, prefix = '.'): string {
   return join(dirname(file), `${prefix}${basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
+export interface ReplaceOptions {
+  /** The temp file to write, in `file`'s folder (default `tempBeside(file)`): a caller that sweeps
+   * its own leftovers names it so it can tell them (packager's owner-tagged temp names). */
+  temp?: string;
+  /** Runs between the write and the rename: packager's crash tests pause there. */
+  beforeRename?: () => Promise<void>;
+}
+
 /**
  * Lets `write` fill a temp file beside `file`, then renames it into place. `write` must create
  * the file it is given (exclusively: it is fresh).
  */
-export async function replaceAtomically(file: string, write: (temp: string) => Promise<void>): Promise<void> {
-  const temp = tempBeside(file);
+export async function replaceAtomically(file: string, write: (temp: string) => Promise<void>, options: ReplaceOptions = {}): Promise<void> {
+  const temp = options.temp ?? tempBeside(file);
   try {
     await write(temp);
+    await options.beforeRename?.();
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

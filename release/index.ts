@@ -45,7 +45,7 @@ export { parseProductJson, productCommit, type ProductCommit, type ProductJson }
 export { compareVersions } from '../abi-gate/index.js';
 
 // Writing outputs
-export { replaceAtomically, tempBeside, writeFileAtomic } from './atomic-write.js';
+export { replaceAtomically, tempBeside, writeFileAtomic, type ReplaceOptions } from './atomic-write.js';
 
 // The host check: what a release asks of the host, and the check-requirements.sh made from it
 export {
