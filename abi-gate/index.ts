@@ -110,6 +110,8 @@ export {
   type TarMetaRecord,
   TAR_FIELDS,
   TAR_BLOCK,
+  bodyOffset,
+  entryEndOffset,
 } from './tar/index.js';
 
 // The one CLI shell of the three tools (commands, help, version, errors, signals)

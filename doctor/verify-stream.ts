@@ -7,7 +7,7 @@
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import createDebug from 'debug';
-import { isTarError, TarBinaryCollector, ToolError, type ChunkObserver, type TarEntryInfo, type TarEntryType } from '../abi-gate/index.js';
+import { bodyOffset, entryEndOffset, isTarError, TarBinaryCollector, ToolError, type ChunkObserver, type TarEntryInfo, type TarEntryType } from '../abi-gate/index.js';
 import { dropTopFolder, FormatChecker, NodeVersionFinder, type EntryKind } from '../release/index.js';
 import type { EntryFact, Integrity, LimitBreach, Limits, TarballFacts } from './verify-types.js';
 
@@ -135,7 +135,7 @@ class EntryFacts {
 
   readonly onEntry = (info: TarEntryInfo): ChunkObserver | undefined => {
     const { facts } = this;
-    this.seen = info.offset + 512;
+    this.seen = bodyOffset(info);
     this.format.entry(info);
     this.checkLimits(info);
     if (facts.globalPaxKeys.length === 0 && info.globalPax !== this.lastGlobalPax) {
@@ -164,8 +164,7 @@ class EntryFacts {
 
   private checkLimits(info: TarEntryInfo): void {
     const { facts, limits } = this;
-    // The end of this entry's body in the tar stream: its header block, then whole data blocks.
-    const tarEnd = info.offset + 512 + Math.ceil(info.size / 512) * 512;
+    const tarEnd = entryEndOffset(info);
     if (facts.entries.length >= limits.maxEntries) {
       throw new LimitStop({ kind: 'entries', limit: limits.maxEntries, value: facts.entries.length + 1, entry: info.path });
     }

@@ -6,6 +6,16 @@
 
 export const BLOCK = 512;
 
+/** Where an entry's body starts in the tar stream: right after its own header block. */
+export function bodyOffset(entry: { offset: number }): number {
+  return entry.offset + BLOCK;
+}
+
+/** Where an entry ends in the tar stream: its header block, then its body padded to whole blocks. */
+export function entryEndOffset(entry: { offset: number; size: number }): number {
+  return entry.offset + BLOCK + Math.ceil(entry.size / BLOCK) * BLOCK;
+}
+
 /** Where each field of a ustar header block lives: [offset, length] (POSIX.1-2001 ustar). */
 export const TAR_FIELDS = {
   name: [0, 100],

@@ -12,4 +12,4 @@ export type {
   TarLimits,
   TarMetaRecord,
 } from './types.js';
-export { TAR_FIELDS, BLOCK as TAR_BLOCK, numberField } from './header.js';
+export { TAR_FIELDS, BLOCK as TAR_BLOCK, bodyOffset, entryEndOffset, numberField } from './header.js';
