@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,9 +11,11 @@ const gate = await dockerGate();
 describe.skipIf(!gate.run)(suiteName('the boot image, built through dockerode', gate), () => {
   const { docker, client, image } = gate;
   const made: string[] = [];
+  const dirs: string[] = [];
 
   const recipe = async (dockerfile: string): Promise<string> => {
     const dir = await mkdtemp(join(tmpdir(), 'remote-ai-image-'));
+    dirs.push(dir);
     await writeFile(join(dir, 'Dockerfile'), dockerfile);
     made.push(`${DEFAULT_IMAGE_REPO}:${hashFolder(dir)}`);
     return dir;
@@ -21,6 +23,7 @@ describe.skipIf(!gate.run)(suiteName('the boot image, built through dockerode', 
 
   afterAll(async () => {
     for (const tag of made) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
   it('fails with the step error although the build stream itself ends normally', async () => {
