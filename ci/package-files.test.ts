@@ -41,6 +41,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist')) && process.env['CI'] !== 'true')
       ...walk(join(ROOT, 'dist')).filter((p) => !/^dist\/doctor\/demo\./.test(p)),
       ...walk(join(ROOT, 'docker', 'centos7')),
       'docker/test-image/build.sh',
+      'docker/test-image/debootstrap-image.sh',
       'action.yml',
       'ci/github/action-step.mjs',
       'package.json',

@@ -4,7 +4,6 @@
 // host is the sshd image of docker/sshd-image in a container with host networking; each run
 // starts from an empty home (untimed), so doctor installs rather than reuses.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,8 +19,7 @@ const ID = 'doctor-ssh';
 const SERVER_ARGS = '--host 127.0.0.1 --port 0 --without-connection-token --accept-server-license-terms';
 
 function sshdImage() {
-  const hash = createHash('sha256').update(readFileSync(join(ROOT, 'docker', 'sshd-image', 'build.sh'))).digest('hex');
-  return `remote-ai-test/bullseye-sshd:${hash.slice(0, 12)}`;
+  return execFileSync('bash', [join(ROOT, 'docker', 'sshd-image', 'build.sh'), '--tag'], { encoding: 'utf8' }).trim();
 }
 
 function freePort() {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -46,12 +47,17 @@ function listFiles(dir: string): string[] {
 }
 
 /**
- * The tag docker/test-image/build.sh gives the local Debian bullseye image (glibc 2.31): the first
- * 12 hex of the script's own sha256, so a changed recipe means a new image.
+ * The tag a local image script (`docker/<folder>/build.sh`) gives its image, asked of the script
+ * (`--tag`, which builds nothing): the tag is a hash of the recipe, and the recipe's shell
+ * (docker/test-image/debootstrap-image.sh) is the only place that computes it.
  */
+export function localImageTag(folder: 'test-image' | 'sshd-image', root = packageRoot()): string {
+  return execFileSync('bash', [join(root, 'docker', folder, 'build.sh'), '--tag'], { encoding: 'utf8' }).trim();
+}
+
+/** The local Debian bullseye image (glibc 2.31) of docker/test-image/build.sh. */
 export function testImageTag(root = packageRoot()): string {
-  const hash = createHash('sha256').update(readFileSync(join(root, 'docker', 'test-image', 'build.sh'))).digest('hex');
-  return `remote-ai-test/bullseye:${hash.slice(0, 12)}`;
+  return localImageTag('test-image', root);
 }
 
 /** Content address of a build context: names and bytes of every file, in sorted order. */

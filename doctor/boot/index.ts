@@ -7,7 +7,7 @@ export type { ContainerClient, ContainerSpec, ContainerSummary, DockerClient, Ex
 export { dockerClient, execIn } from './dockerode-client.js';
 export { connectClient, connectEngine, probeEngine, engineAddress } from './engine.js';
 export { checkImageRef } from './image-ref.js';
-export { buildImage, ensureImage, imageExists, hashFolder, defaultDockerfileDir, packageRoot, testImageTag, DEFAULT_IMAGE_REPO } from './image.js';
+export { buildImage, ensureImage, imageExists, hashFolder, defaultDockerfileDir, packageRoot, localImageTag, testImageTag, DEFAULT_IMAGE_REPO } from './image.js';
 export { corpusNode, findLinuxNode, CORPUS_NODE_SPEC, type LinuxNode } from './linux-node.js';
 export { currentOwner, judgeOwner, type Owner } from './owner.js';
 export { installScanFromFacts, scanInstall, type InstallScan } from './scan.js';

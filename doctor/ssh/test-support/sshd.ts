@@ -4,14 +4,13 @@
  * a key pair made for this run, and an ssh config whose aliases point at it. Only 127.0.0.1.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL_RUN, corpusNode, execIn, newRunId, packageRoot, probeEngine } from '../../boot/index.js';
+import { LABEL_RUN, corpusNode, execIn, localImageTag, newRunId, packageRoot, probeEngine } from '../../boot/index.js';
 import { ROOT, skippedGate, type DockerGate } from '../../boot/test-support/docker-gate.js';
 
 /** The compiled CLI: the signal cases run it as a real process (npm test builds first). */
@@ -22,8 +21,7 @@ export const SSH_USER = 'tester';
 export const LABEL_SSH_TEST = 'remote-ai.ssh-test';
 
 export function sshdImageTag(root = packageRoot()): string {
-  const hash = createHash('sha256').update(readFileSync(join(root, 'docker', 'sshd-image', 'build.sh'))).digest('hex');
-  return `remote-ai-test/bullseye-sshd:${hash.slice(0, 12)}`;
+  return localImageTag('sshd-image', root);
 }
 
 async function freePort(): Promise<number> {
