@@ -112,7 +112,11 @@ export async function runBin(tool: ToolSpec, target?: SignalTarget): Promise<voi
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
-    stderrIsTTY: process.stderr.isTTY === true,
+    // Asked only by a command that draws progress: making process.stderr (and loading tty) costs
+    // ~1 ms of every start-up, and most runs print nothing there.
+    get stderrIsTTY() {
+      return process.stderr.isTTY === true;
+    },
   };
   try {
     process.exitCode = await runTool(tool, process.argv.slice(2), io, { signal: trap.signal });

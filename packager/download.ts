@@ -1,13 +1,13 @@
 /**
  * Downloads go through this small interface so that tests hand in the real thing pointed at a
  * loopback mirror (electron/get's habit). The default uses node-fetch, loaded only when a
- * download actually happens, with HTTPS_PROXY/HTTP_PROXY/NO_PROXY honoured through proxy.ts.
+ * download actually happens (fetch-client.ts), with HTTPS_PROXY/HTTP_PROXY/NO_PROXY honoured
+ * through proxy.ts.
  */
 import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import createDebug from 'debug';
 import { ToolError } from '../abi-gate/index.js';
-import { proxyAgentFor } from './proxy.js';
 
 const debug = createDebug('remote-ai:packager:download');
 
@@ -36,13 +36,13 @@ export class FetchDownloader implements Downloader {
   }
 
   async get(url: string): Promise<DownloadResponse> {
-    const { default: fetch } = await import('node-fetch');
+    const { fetchFollowing, proxyAgentFor } = await import('./fetch-client.js');
     const parsed = new URL(url);
-    const agent = this.agentFor(parsed);
+    const agent = this.agentFor(parsed, proxyAgentFor);
     debug('GET %s%s', url, agent === undefined ? '' : ' (through proxy)');
     let response;
     try {
-      response = await fetch(url, { agent, redirect: 'follow' });
+      response = await fetchFollowing(url, agent);
     } catch (error) {
       const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
       throw new ToolError('DOWNLOAD_UNREACHABLE', `cannot download ${url}: ${reason}`, {
@@ -61,7 +61,7 @@ export class FetchDownloader implements Downloader {
     return { body, size: length === null ? null : Number(length) };
   }
 
-  private agentFor(url: URL): Agent | undefined {
+  private agentFor(url: URL, proxyAgentFor: typeof import('./fetch-client.js').proxyAgentFor): Agent | undefined {
     const key = `${url.protocol}//${url.host}`;
     if (!this.agents.has(key)) this.agents.set(key, proxyAgentFor(url, this.env));
     return this.agents.get(key);

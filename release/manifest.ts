@@ -3,8 +3,9 @@
  * validates them with it. The JSON Schema is published beside this file.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import type { Manifest } from './manifest-types.js';
 
 /** Path of `manifest.schema.json` (beside the compiled module in dist/ as in the source tree). */
@@ -17,6 +18,9 @@ let validator: ValidateFunction | null = null;
 function compiled(): ValidateFunction {
   if (validator === null) {
     const schema = JSON.parse(readFileSync(MANIFEST_SCHEMA_PATH, 'utf8')) as object;
+    // Loaded with the first manifest checked, as abi-gate's policy.ts does: ajv is ~20 ms of
+    // start-up that `doctor --version` or a usage error need not pay.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     validator = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, allowUnionTypes: true }).compile(schema);
   }
   return validator;
