@@ -107,7 +107,7 @@ describe('abi-gate check', () => {
   });
 });
 
-describe.each(['dist/abi-gate/bin.js', 'dist/abi-gate/abi-gate.mjs'])('the built bin %s', (bin) => {
+describe.each(['dist/abi-gate/bin.js', 'dist/abi-gate/abi-gate.cjs'])('the built bin %s', (bin) => {
   it.skipIf(!existsSync(bin))('exits 0, 1 and 2 as a real process (skipped when not built: run `npm run build`)', () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
     expect(run('check', 'fixtures/elf/symver-glibc-2.17.so', '--policy', 'centos7').status).toBe(0);

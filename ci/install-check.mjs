@@ -51,7 +51,7 @@ try {
     const [packed] = JSON.parse(out);
     tarball = join(work, packed.filename);
     const paths = packed.files.map((f) => f.path);
-    for (const needed of ['dist/abi-gate/abi-gate.mjs', 'dist/packager/bin.js', 'dist/doctor/bin.js', 'dist/abi-gate/policies/centos7.json', 'dist/release/manifest.schema.json', 'docker/centos7/Dockerfile']) {
+    for (const needed of [...Object.values(PACKAGE.bin), 'dist/abi-gate/policies/centos7.json', 'dist/release/manifest.schema.json', 'docker/centos7/Dockerfile']) {
       if (!paths.includes(needed)) throw new Error(`${needed} is not in the package`);
     }
     const stray = paths.filter((p) => /(^|\/)(test-support|fixtures)\/|\.test\.|demo\.js$|\.ts$/.test(p) && !p.endsWith('.d.ts'));

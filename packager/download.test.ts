@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { build } from './build.js';
 import { FetchDownloader } from './download.js';
 import { bypassesProxy } from './proxy.js';
 import { cleanTempDirs, COMMIT, makeNodeTarball, NATIVE_X64, NODE_STUB, SAMPLE, tempDir } from './test-support/fixtures.js';
+import { BIN, startPackager } from './test-support/spawn.js';
 
 const VERSION = '16.20.2';
 const OFFICIAL = `node-v${VERSION}-linux-x64.tar.gz`;
@@ -179,5 +181,18 @@ describe('proxies', () => {
     expect(bypassesProxy(url, { NO_PROXY: 'example.com:443' })).toBe(false);
     expect(bypassesProxy(url, { NO_PROXY: 'example.com:8443' })).toBe(true);
     expect(bypassesProxy(url, { NO_PROXY: 'ample.com,other.org' })).toBe(false);
+  });
+});
+
+// The bundled bin loads node-fetch (ESM only) from a chunk required on demand: the code it loads
+// with a V8 code cache could not run that import() (scripts/bundle-bins.mjs).
+describe.skipIf(!existsSync(BIN))('the bundled packager bin (skipped when not built: run `npm run build`)', () => {
+  test('downloads node from the mirror', async () => {
+    const args = ['build', '--server', SAMPLE, '--commit', COMMIT, '--out', await tempDir(), '--node', VERSION, '--node-mirror', `${base}/good`];
+    const run = startPackager([...args, '--cache-dir', await tempDir(), '--native', NATIVE_X64, '--prune-foreign', '--json'], {});
+    const { code } = await run.exited;
+    expect(run.stderr()).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(run.stdout())).toMatchObject({ ok: true, node: { version: VERSION, source: `${base}/good/v${VERSION}/${OFFICIAL}` } });
   });
 });

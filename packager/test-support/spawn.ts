@@ -4,7 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMIT, NODE_STUB, REPO, SAMPLE } from './fixtures.js';
 
-export const BIN = join(REPO, 'dist', 'packager', 'bin.js');
+// The bin package.json names (the bundle with its code cache), as a user runs it.
+export const BIN = join(REPO, 'dist', 'packager', 'packager.cjs');
 
 export interface Running {
   child: ChildProcess;
