@@ -210,10 +210,10 @@ function recordStop(facts: TarballFacts, error: unknown, limits: Limits): void {
 
 /**
  * Every fact doctor's checks judge, from one read of `file`. Throws ToolError TARBALL_UNREADABLE
- * when the file cannot be opened; anything wrong inside it is a fact. `source`: the file's bytes
- * when the caller reads it (the boot's tee feeds a container from the same read).
+ * when the file cannot be opened; anything wrong inside it is a fact. `onTarChunk` sees the plain
+ * tar stream of the same read, with backpressure (a boot feeds it to the container's tar).
  */
-export async function readTarballFacts(file: string, limits: Limits, source?: NodeJS.ReadableStream): Promise<TarballFacts> {
+export async function readTarballFacts(file: string, limits: Limits, onTarChunk?: (chunk: Buffer) => Promise<void> | undefined): Promise<TarballFacts> {
   const size = await tarballSize(file);
   const facts = emptyFacts(file, size);
   const fileHash = createHash('sha256');
@@ -230,7 +230,7 @@ export async function readTarballFacts(file: string, limits: Limits, source?: No
       rawBytes += chunk.length;
     },
     hooks: { entry: entries.onEntry },
-    ...(source === undefined ? {} : { source }),
+    ...(onTarChunk === undefined ? {} : { onTarChunk }),
   });
   try {
     const result = await collector.collect();

@@ -63,9 +63,9 @@ function targetOf(facts: TarballFacts, manifest: ManifestLoad): { arch: TargetAr
   return { arch: 'x64', source: 'default target x64' };
 }
 
-/** How the boot shares verify's one read: the bytes come from `source`, the facts go to `onFacts`. */
+/** How the boot shares verify's one read: the plain tar goes to `onTarChunk`, the facts to `onFacts`. */
 export interface TarballTap {
-  source?: NodeJS.ReadableStream;
+  onTarChunk?: (chunk: Buffer) => Promise<void> | undefined;
   onFacts?: (facts: TarballFacts) => void;
 }
 
@@ -77,7 +77,7 @@ export async function verifyTarball(file: string, resolved: ResolvedVerifyOption
   manifestLoad.catch(() => undefined);
   let facts: TarballFacts;
   try {
-    facts = await readTarballFacts(file, resolved.limits, tap.source);
+    facts = await readTarballFacts(file, resolved.limits, tap.onTarChunk);
   } catch (error) {
     if (hasCode(error, 'TARBALL_UNREADABLE')) return { file, ok: false, checks: [], error: error.message };
     throw error;

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { constants as zlibConstants, createGunzip, inflateRawSync, type Gunzip } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import createDebug from 'debug';
 import { TarError } from './errors.js';
+import { createInflater, type Inflater } from './inflate.js';
 import { TarParser } from './parser.js';
 import type { ReadTarOptions, ReadTarResult, TarEntryHandler } from './types.js';
 
@@ -39,6 +40,7 @@ export async function readTar(
   );
   const result: ReadTarResult = {
     gzip: false,
+    inflatedOn: null,
     rawBytes: 0,
     tarBytes: 0,
     entries: 0,
@@ -52,9 +54,10 @@ export async function readTar(
   /** The last 8 raw bytes seen: a gzip's trailer ends the file. */
   const tail = Buffer.alloc(8);
   let tailFill = 0;
-  const source = typeof input === 'string' ? await openFile(input) : input;
+  const opened = typeof input === 'string' ? await openFile(input) : { stream: input, size: options.sizeHint ?? null };
+  const source = opened.stream;
   const raw = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let gunzip: Gunzip | null = null;
+  let gunzip: Inflater | null = null;
 
   /** Hands one chunk of plain tar to the parser, waiting as long as the handlers hold it. */
   const feedTar = async (chunk: Buffer): Promise<void> => {
@@ -66,12 +69,16 @@ export async function readTar(
     if (result.gzip && result.tarBytes > RATIO_GRACE_BYTES && result.tarBytes > result.rawBytes * maxRatio) {
       throw new TarError('limit', `${label}: decompresses more than ${maxRatio} times its size (a gzip bomb?)`);
     }
+    // The tap gets the chunk before it is framed, and its backpressure is awaited after: the
+    // tap's reader (a container's tar) and the parser work on the same bytes at once.
+    const tapped = options.onTarChunk?.(chunk);
     let wait = parser.write(chunk, offset);
     while (wait !== null) {
       await wait;
       wait = parser.run();
     }
     if (parser.failure !== null) throw parser.failure;
+    if (tapped !== undefined) await tapped;
   };
 
   const countRaw = (chunk: Buffer): void => {
@@ -98,15 +105,15 @@ export async function readTar(
     if (result.gzip) {
       result.gzipFlags = first.length >= 4 ? (first[3] as number) : null;
       result.gzipFirstMemberEmpty = result.gzipFlags === 0 ? firstMemberEmpty(first) : null;
-      const g = createGunzip({ chunkSize: INFLATE_CHUNK });
+      const g = createInflater(options.inflate ?? 'auto', opened.size, INFLATE_CHUNK);
       gunzip = g;
-      // The compressed side runs on its own: zlib inflates in libuv's threadpool while the main
-      // thread frames, hashes and scans what came out before.
+      result.inflatedOn = g.place;
+      // The compressed side runs on its own: zlib inflates off this thread while this thread
+      // frames, hashes and scans what came out before.
       const pumped = pump(first, raw, g, countRaw);
       pumped.catch(() => undefined);
-      const inflated = new InflatedQueue(g);
       try {
-        for (let chunk = await inflated.next(); chunk !== null; chunk = await inflated.next()) await feedTar(chunk);
+        for (let chunk = await g.next(); chunk !== null; chunk = await g.next()) await feedTar(chunk);
       } catch (error) {
         throw gunzipError(label, error);
       }
@@ -145,68 +152,6 @@ export async function readTar(
   if (result.gzip && tailFill === 8) result.gzipTrailerSize = tail.readUInt32LE(4);
   return result;
 }
-
-/** Inflated chunks zlib may run ahead by before it is paused (4 MiB at 256 KiB each). */
-const MAX_QUEUED = 16;
-
-/**
- * Takes zlib's output as it comes ('data' events) into a queue that the main thread drains
- * afterwards: zlib starts its next step as soon as a chunk is queued, instead of after the
- * chunk was framed, hashed and scanned. (An async iterator over the stream would let zlib run
- * one chunk ahead at most, and concatenates what piled up beyond that.)
- */
-class InflatedQueue {
-  private readonly chunks: Buffer[] = [];
-  private head = 0;
-  private ended = false;
-  private error: unknown = null;
-  private wake: (() => void) | null = null;
-
-  constructor(private readonly gunzip: Gunzip) {
-    gunzip.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      if (this.chunks.length - this.head >= MAX_QUEUED) gunzip.pause();
-      this.notify();
-    });
-    gunzip.on('end', () => {
-      this.ended = true;
-      this.notify();
-    });
-    gunzip.on('error', (error: Error) => {
-      this.error = error;
-      this.notify();
-    });
-  }
-
-  /** The next chunk, or null at the end of the stream; throws zlib's error. */
-  async next(): Promise<Buffer | null> {
-    for (;;) {
-      if (this.error !== null) throw this.error;
-      if (this.head < this.chunks.length) {
-        const chunk = this.chunks[this.head] as Buffer;
-        this.chunks[this.head++] = EMPTY_CHUNK;
-        if (this.head === this.chunks.length) {
-          this.chunks.length = 0;
-          this.head = 0;
-        }
-        if (this.gunzip.isPaused() && this.chunks.length - this.head < MAX_QUEUED / 2) this.gunzip.resume();
-        return chunk;
-      }
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-}
-
-const EMPTY_CHUNK = Buffer.alloc(0);
 
 /** Fixed gzip header without optional fields (RFC 1952 2.3). */
 const GZIP_HEADER = 10;
@@ -248,30 +193,18 @@ async function nextBuffer(raw: AsyncIterator<Buffer | string>): Promise<Buffer |
 }
 
 /** Feeds the compressed bytes into zlib with backpressure; a read error ends zlib with it. */
-async function pump(first: Buffer, raw: AsyncIterator<Buffer | string>, gunzip: Gunzip, onChunk: (chunk: Buffer) => void): Promise<void> {
+async function pump(first: Buffer, raw: AsyncIterator<Buffer | string>, gunzip: Inflater, onChunk: (chunk: Buffer) => void): Promise<void> {
   try {
     for (let chunk: Buffer | null = first; chunk !== null; chunk = await nextBuffer(raw)) {
       onChunk(chunk);
       if (gunzip.destroyed) return;
-      if (!gunzip.write(chunk)) await drained(gunzip);
+      await gunzip.write(chunk);
     }
     if (!gunzip.destroyed) gunzip.end();
   } catch (error) {
     gunzip.destroy(error as Error);
     throw error;
   }
-}
-
-function drained(gunzip: Gunzip): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      gunzip.off('drain', done);
-      gunzip.off('close', done);
-      resolve();
-    };
-    gunzip.on('drain', done);
-    gunzip.on('close', done);
-  });
 }
 
 function gunzipError(label: string, error: unknown): unknown {
@@ -294,15 +227,17 @@ function trailingData(label: string, bytes: number): TarError {
   });
 }
 
-async function openFile(path: string): Promise<NodeJS.ReadableStream> {
+async function openFile(path: string): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
+  let size: number;
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new TarError('missing', `${path}: not a regular file`);
+    size = info.size;
   } catch (error) {
     if (error instanceof TarError) throw error;
     throw new TarError('missing', `${path}: cannot read the archive (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
       hint: 'check the path',
     });
   }
-  return createReadStream(path, { highWaterMark: READ_CHUNK });
+  return { stream: createReadStream(path, { highWaterMark: READ_CHUNK }), size };
 }

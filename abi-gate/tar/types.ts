@@ -89,12 +89,27 @@ export interface ReadTarOptions {
   requireGzip?: boolean;
   /** Sees every raw input byte (compressed when gzip) in order, e.g. to hash the file in the same pass. */
   onRawChunk?: (chunk: Buffer) => void;
+  /**
+   * Sees every byte of the plain tar stream (inflated when gzip) in order, before the entries in
+   * it are handled; a promise it returns holds the read until it settles (backpressure). Chunks
+   * are shared, never changed: the tap must not change them either.
+   */
+  onTarChunk?: (chunk: Buffer) => Promise<void> | undefined;
   /** Name used in error messages; defaults to the path or `<stream>`. */
   label?: string;
+  /**
+   * Where gzip is inflated (tar/inflate.ts): 'auto' (the default) uses a worker thread for inputs
+   * of 8 MiB and more, known from the file's size or `sizeHint`, and the calling thread otherwise.
+   */
+  inflate?: 'auto' | 'main-thread' | 'worker';
+  /** The raw size of a stream input, when the caller knows it (lets 'auto' choose). */
+  sizeHint?: number;
 }
 
 export interface ReadTarResult {
   gzip: boolean;
+  /** Where the gzip was inflated (tar/inflate.ts); null for a plain tar. */
+  inflatedOn: 'main-thread' | 'worker' | null;
   /** Raw input bytes read (the compressed size for a gzip). */
   rawBytes: number;
   /** Uncompressed tar bytes. */

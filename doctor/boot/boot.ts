@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import createDebug from 'debug';
 import { predictLoad, type LoadPrediction } from '../../abi-gate/index.js';
 import type { CheckResult } from '../report-types.js';
@@ -14,7 +15,7 @@ import { loadNatives, loadTargets } from './native.js';
 import { readRuntime, type RuntimeFacts } from './runtime.js';
 import { scanInstall, type InstallScan } from './scan.js';
 import { DEFAULT_SERVER_ARGS, prepareProbe, startServer, type Probe, type ServerStart } from './server.js';
-import { TarballTee } from './tee.js';
+import { TarFeed } from './tar-feed.js';
 import { PhaseClock, type BootTimings } from './timings.js';
 
 const debug = createDebug('remote-ai:doctor:boot');
@@ -39,8 +40,8 @@ export interface BootOptions {
    */
   scan?: InstallScan | Promise<InstallScan>;
   /**
-   * With `scan`: the tarball's bytes for the container's tar (verify's read), asked for when the
-   * tar starts reading; else the file is read.
+   * With `scan`: the plain tar stream for the container's tar (verify's read inflates it), asked
+   * for when the tar starts reading; else the file is read and inflated for it.
    */
   source?: () => NodeJS.ReadableStream;
   /** Aborting removes the container and rejects with the signal's reason. */
@@ -64,20 +65,30 @@ export interface BootResult {
   timings: BootTimings;
 }
 
-/** Where the boot's scan and the container's bytes come from. */
+/** Where the boot's scan and the container's tar stream come from. */
 interface Feed {
   scan: Promise<InstallScan>;
   source(): NodeJS.ReadableStream;
+  /** The boot is over: a read still feeding the container finishes on its own. */
+  release(): void;
 }
 
 function openFeed(tarball: string, options: BootOptions): Feed {
   if (options.scan !== undefined) {
-    const { source } = options;
-    return { scan: Promise.resolve(options.scan), source: source ?? (() => createReadStream(tarball)) };
+    return { scan: Promise.resolve(options.scan), source: options.source ?? (() => inflatedFile(tarball)), release: () => undefined };
   }
   // One read for both: the host scans while the container's tar extracts the same bytes.
-  const tee = new TarballTee(tarball);
-  return { scan: scanInstall(tarball, tee.host, () => tee.cutContainer()), source: () => tee.forContainer() };
+  const feed = new TarFeed();
+  return { scan: scanInstall(tarball, feed), source: () => feed.forContainer(), release: () => feed.abandon() };
+}
+
+/** The plain tar stream of a file; a read or inflate error ends it, and the container's tar says so. */
+function inflatedFile(tarball: string): NodeJS.ReadableStream {
+  const gunzip = createGunzip();
+  createReadStream(tarball)
+    .on('error', (error) => gunzip.destroy(error))
+    .pipe(gunzip);
+  return gunzip;
 }
 
 const ignore = (): void => undefined;
@@ -107,7 +118,7 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     // Awaited later; a rejection in between (the container removed on abort) is not unhandled.
     feed.scan.catch(ignore);
     const runId = options.runId ?? newRunId();
-    const run = await inContainer(client, image, runId, tarball, feed, options, clock);
+    const run = await inContainer(client, image, runId, tarball, feed, options, clock).finally(() => feed.release());
     const predictions = predictLoad(run.targets, run.scan.files, run.scan.tree, run.runtime);
     await run.removed;
     options.signal?.throwIfAborted();

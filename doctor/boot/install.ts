@@ -11,9 +11,10 @@ export interface Installed {
 }
 
 /**
- * Runs in the container with the tarball's bytes on stdin, as they are read on the host. It
- * extracts with the container's own tar, as the IDE's resolver does on a user's host, so a
- * tarball that only Linux's GNU tar chokes on (pax keywords from macOS, ...) fails here too.
+ * Runs in the container with the tarball's plain tar stream on stdin, as the host's pass inflates
+ * it (tar-feed.ts: the gzip layer is judged on the host). It extracts with the container's own
+ * tar, as the IDE's resolver does on a user's host, so a tarball that only Linux's GNU tar chokes
+ * on (pax keywords from macOS, ...) fails here too.
  * Without a known commit it extracts to a staging folder first and moves it to `bin/<commit>`
  * once product.json is readable (a rename inside one tmpfs).
  */
@@ -25,11 +26,11 @@ mkdir -p "$base"
 if [ -n "$commit" ]; then
   dir="$base/$commit"
   mkdir -p "$dir"
-  tar -xzf - -C "$dir" --strip-components=1
+  tar -xf - -C "$dir" --strip-components=1
 else
   dir="$base/.staging-$$"
   mkdir -p "$dir"
-  tar -xzf - -C "$dir" --strip-components=1
+  tar -xf - -C "$dir" --strip-components=1
   commit="$(sed -n 's/.*"commit"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$dir/product.json" 2>/dev/null | head -n 1)"
   if [ -n "$commit" ]; then mv "$dir" "$base/$commit"; dir="$base/$commit"; fi
 fi
@@ -42,9 +43,9 @@ done
 `;
 
 /**
- * Installs the tarball whose compressed bytes `source` streams (the file itself, or the branch of
- * verify's read that feeds the container) as the resolver would: straight into the container's
- * tar through the exec's stdin, with backpressure, never copied into the container whole.
+ * Installs the tarball whose plain tar stream `source` carries (the host's read inflates it) as
+ * the resolver would: straight into the container's tar through the exec's stdin, with
+ * backpressure, never copied into the container whole.
  */
 export async function installTarball(box: BootContainer, tarball: string, source: NodeJS.ReadableStream, commit?: string): Promise<Installed> {
   const result = await box.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', commit ?? ''], { stdin: source });

@@ -1,6 +1,7 @@
 import { dropTopFolder, isScanned, type ScannedFile, type TreeIndex } from '../../abi-gate/index.js';
 import { readTarballFacts } from '../verify-stream.js';
 import { DEFAULT_LIMITS, type TarballFacts } from '../verify-types.js';
+import type { TarFeed } from './tar-feed.js';
 
 /** What a boot needs from the static side: every ELF of the install and every path of its tree. */
 export interface InstallScan {
@@ -36,11 +37,18 @@ export function installScanFromFacts(facts: TarballFacts): InstallScan {
 }
 
 /**
- * Reads a tarball (or its bytes from `source`) with verify's pass and keeps what the boot needs.
- * `onStopped` hears when the pass stopped at a limit: such an archive must not be extracted.
+ * Reads a tarball with verify's pass and keeps what the boot needs. With `feed`, the same read
+ * feeds the container's tar: its stream ends with the read, or fails where the read stopped (a
+ * limit crossed, a broken archive), so that such an archive is never extracted whole.
  */
-export async function scanInstall(tarball: string, source?: NodeJS.ReadableStream, onStopped?: () => void): Promise<InstallScan> {
-  const facts = await readTarballFacts(tarball, DEFAULT_LIMITS, source);
-  if (facts.stopped !== null) onStopped?.();
+export async function scanInstall(tarball: string, feed?: TarFeed): Promise<InstallScan> {
+  let facts: TarballFacts;
+  try {
+    facts = await readTarballFacts(tarball, DEFAULT_LIMITS, feed?.onTarChunk);
+  } catch (error) {
+    feed?.fail(error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  feed?.settle(facts);
   return installScanFromFacts(facts);
 }

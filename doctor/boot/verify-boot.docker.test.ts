@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,20 @@ describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the sta
     const { report } = await verifyAndBoot([tarball], { policy: 'none', limits: { maxTotal: 64 * 1024 } }, { client, image, labels: { 'remote-ai.test': mark } });
     const checks = report.tarballs[0]?.checks ?? [];
     expect(checks.find((c) => c.id === 'limits')).toMatchObject({ ok: false });
+    expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
+  });
+
+  it("does not install an archive whose gzip CRC is wrong: as tar -xzf fails on it, the container's tar gets no end blocks", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'remote-ai-bad-crc-'));
+    dirs.push(dir);
+    const broken = join(dir, basename(tarball));
+    const bytes = await readFile(tarball);
+    // The gzip trailer's CRC32: every tar byte inflates, the check fails only at the very end.
+    bytes[bytes.length - 8] = (bytes[bytes.length - 8] as number) ^ 0xff;
+    await writeFile(broken, bytes);
+    const { report } = await verifyAndBoot([broken], { policy: 'none' }, { client, image, labels: { 'remote-ai.test': mark } });
+    const checks = report.tarballs[0]?.checks ?? [];
+    expect(checks.find((c) => c.id === 'integrity')).toMatchObject({ ok: false });
     expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
   });
 

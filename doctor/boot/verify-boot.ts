@@ -16,7 +16,7 @@ import { connectClient } from './engine.js';
 import { ensureImage } from './image.js';
 import { checkImageRef } from './image-ref.js';
 import { installScanFromFacts } from './scan.js';
-import { TarballTee } from './tee.js';
+import { TarFeed } from './tar-feed.js';
 import { describeTimings, PhaseClock } from './timings.js';
 
 /** What `verify --boot` passes on to each boot (the read, scan and clock are its own). */
@@ -85,7 +85,7 @@ export async function verifyAndBoot(tarballs: readonly string[], verifyOptions: 
 /** One tarball: verify's pass and the boot share the read; the boot's scan is verify's facts. */
 async function verifyThenBoot(file: string, resolved: ResolvedVerifyOptions, options: VerifyBootOptions): Promise<TarballReport> {
   const clock = new PhaseClock();
-  const tee = new TarballTee(file);
+  const feed = new TarFeed();
   let onFacts: (facts: TarballFacts) => void = () => undefined;
   let noFacts: (error: Error) => void = () => undefined;
   const facts = new Promise<TarballFacts>((resolve, reject) => {
@@ -94,24 +94,33 @@ async function verifyThenBoot(file: string, resolved: ResolvedVerifyOptions, opt
   });
   const verifying = clock.time('verify', () =>
     verifyTarball(file, resolved, {
-      source: tee.host,
+      onTarChunk: feed.onTarChunk,
       onFacts: (f) => {
-        // An archive that crossed a limit (a gzip bomb) is not extracted anywhere.
-        if (f.stopped !== null) tee.cutContainer();
+        // An archive that crossed a limit (a gzip bomb) or broke off is not extracted whole.
+        feed.settle(f);
         onFacts(f);
       },
     }),
   );
+  // Without facts (the file could not be read) the container's stream fails too.
   verifying.then(
-    () => noFacts(new Error(`${file}: verify could not read it`)),
-    (error: unknown) => noFacts(error instanceof Error ? error : new Error(String(error))),
+    () => {
+      feed.fail(`${file}: verify could not read it`);
+      noFacts(new Error(`${file}: verify could not read it`));
+    },
+    (error: unknown) => {
+      feed.fail(String(error));
+      noFacts(error instanceof Error ? error : new Error(String(error)));
+    },
   );
   const booting = bootTarball(file, {
     ...options,
     clock,
     scan: facts.then(installScanFromFacts),
-    source: () => tee.forContainer(),
-  }).then(bootChecks, (error: unknown) => [bootFailure(error)]);
+    source: () => feed.forContainer(),
+  })
+    .finally(() => feed.abandon())
+    .then(bootChecks, (error: unknown) => [bootFailure(error)]);
   booting.catch(() => undefined);
   const report = await verifying;
   if (report.error !== undefined) {
