@@ -26,7 +26,7 @@ export async function startup(ctx) {
     ours: r.ours.medianMs,
     baseline: r.bare.medianMs,
     baselineLabel: 'node -e 0',
-    checks: [{ text: 'ratio <= 2.0', test: ({ ratio }) => ratio <= 2.0 }],
+    checks: [{ text: 'ratio <= 1.3', test: ({ ratio }) => ratio <= 1.3 }],
     peakRssMB: rss.rssMB,
     notes: [fastestNote(r.ours, r.bare)],
     extra: r,
