@@ -23,6 +23,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const { cacheFileFor, compileModule } = await import(pathToFileURL(join(dist, 'abi-gate', 'bundle', 'code-cache.js')).href);
 
+/** doctor's and packager's cli.ts: `main` runs the bin, `runCli` takes an argv and an io. */
+const COMMANDS = { hot: ['cli.js'], run: 'main', call: 'runCli' };
+
 /**
  * Per tool: `hot`, the compiled modules (beside cli.js) whose static imports make the start-up
  * file; `run`, the export of cli.js the bin calls; `call`, the export that runs an argv with an io
@@ -43,30 +46,14 @@ const TOOLS = [
       { argv: ['scan', 'fixtures/elf/no/such/file.so'], code: 2 },
     ],
   },
+  // Every command as cli.ts imports it: doctor verify's and packager build's code is in; Docker
+  // (boot, gc), the ssh chain and downloads are imported lazily by their commands and stay out.
   {
     name: 'doctor',
-    // Every command as cli.ts imports it: verify's code is in; Docker (boot, gc) and the ssh
-    // chain are imported lazily by their commands and stay out.
-    hot: ['cli.js'],
-    run: 'main',
-    call: 'runCli',
-    warm: [
-      { argv: ['--version'], code: 0 },
-      { argv: ['verify', '--help'], code: 0 },
-      { argv: ['verify', 'no/such/release.tar.gz', '--policy', 'none'], code: 2 },
-    ],
+    ...COMMANDS,
+    warm: [{ argv: ['--version'], code: 0 }, { argv: ['verify', '--help'], code: 0 }, { argv: ['verify', 'no/such.tar.gz', '--policy', 'none'], code: 2 }],
   },
-  {
-    name: 'packager',
-    // build's code; downloads (node-fetch, proxies) load with the first download.
-    hot: ['cli.js'],
-    run: 'main',
-    call: 'runCli',
-    warm: [
-      { argv: ['--version'], code: 0 },
-      { argv: ['build', '--help'], code: 0 },
-    ],
-  },
+  { name: 'packager', ...COMMANDS, warm: [{ argv: ['--version'], code: 0 }, { argv: ['build', '--help'], code: 0 }] },
 ];
 
 /**
