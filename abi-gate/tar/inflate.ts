@@ -146,7 +146,7 @@ export class ThreadpoolInflater implements Inflater {
 }
 
 /** Messages to the worker. */
-type ToWorker = { raw: Uint8Array } | { end: true } | { taken: number };
+type ToWorker = { raw: Uint8Array } | { end: true };
 /** What the worker learnt of the file it read itself: its size, last 8 bytes and sha256. */
 export interface RawFileFacts {
   bytes: number;
@@ -173,7 +173,10 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createGunzip } = require('node:zlib');
 const gunzip = createGunzip({ chunkSize: workerData.chunkSize });
-let unanswered = 0;
+// How many output chunks the main thread took, counted in shared memory: a message per chunk
+// (or per few) costs the main thread more than the counter, and the worker waits on it.
+const taken = workerData.taken;
+let produced = 0;
 let ended = false;
 let fileFacts = null;
 const fail = (error, io) => {
@@ -189,8 +192,21 @@ gunzip.on('data', (chunk) => {
   const own = new Uint8Array(chunk.length);
   own.set(chunk);
   parentPort.postMessage({ out: own, took: gunzip.bytesWritten }, [own.buffer]);
-  if (++unanswered >= workerData.maxQueued) gunzip.pause();
+  if (++produced - Atomics.load(taken, 0) >= workerData.maxQueued && !gunzip.isPaused()) {
+    gunzip.pause();
+    waitForRoom();
+  }
 });
+function waitForRoom() {
+  const seen = Atomics.load(taken, 0);
+  if (produced - seen <= workerData.maxQueued / 2) {
+    gunzip.resume();
+    return;
+  }
+  const wait = Atomics.waitAsync(taken, 0, seen);
+  if (wait.async) wait.value.then(waitForRoom);
+  else waitForRoom();
+}
 gunzip.on('end', () => {
   ended = true;
   finish();
@@ -202,9 +218,6 @@ parentPort.on('message', (message) => {
     gunzip.write(Buffer.from(message.raw.buffer, message.raw.byteOffset, size), () => parentPort.postMessage({ took: size }));
   } else if (message.end === true) {
     gunzip.end();
-  } else if (message.taken !== undefined) {
-    unanswered -= message.taken;
-    if (gunzip.isPaused() && unanswered < workerData.maxQueued / 2) gunzip.resume();
   }
 });
 if (workerData.file !== null) {
@@ -246,7 +259,8 @@ export class WorkerInflater implements Inflater {
   private written = 0;
   private rawInFlight = 0;
   private wakeWriter: (() => void) | null = null;
-  private taken = 0;
+  /** Output chunks taken, shared with the worker (its backpressure). */
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
   private zlibTook = 0;
   private finished = false;
   private stopped = false;
@@ -259,7 +273,7 @@ export class WorkerInflater implements Inflater {
     // an abort (destroy terminates it).
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { chunkSize, maxQueued: MAX_QUEUED, readChunk: READ_CHUNK, file: options.file ?? null },
+      workerData: { chunkSize, maxQueued: MAX_QUEUED, readChunk: READ_CHUNK, file: options.file ?? null, taken: this.taken },
     });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (error) => this.stop(error));
@@ -297,11 +311,8 @@ export class WorkerInflater implements Inflater {
 
   next(): Promise<Buffer | null> {
     return this.queue.take(() => {
-      // Tell the worker in batches: one message per chunk would cost more than it saves.
-      if (++this.taken >= MAX_QUEUED / 4) {
-        this.post({ taken: this.taken });
-        this.taken = 0;
-      }
+      Atomics.add(this.taken, 0, 1);
+      Atomics.notify(this.taken, 0);
     });
   }
 
