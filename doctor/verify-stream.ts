@@ -216,8 +216,6 @@ function recordStop(facts: TarballFacts, error: unknown, limits: Limits): void {
 export async function readTarballFacts(file: string, limits: Limits, onTarChunk?: (chunk: Buffer) => Promise<void> | undefined): Promise<TarballFacts> {
   const size = await tarballSize(file);
   const facts = emptyFacts(file, size);
-  const fileHash = createHash('sha256');
-  let rawBytes = 0;
   const entries = new EntryFacts(facts, limits);
   const collector = new TarBinaryCollector(file, {
     requireGzip: true,
@@ -225,9 +223,9 @@ export async function readTarballFacts(file: string, limits: Limits, onTarChunk?
     // A backstop for bytes after the last entry (zeros after the end blocks): entries are
     // stopped earlier, from their headers, by the entry hook.
     limits: { maxTarBytes: limits.maxTotal, maxEntries: limits.maxEntries + 1 },
-    onRawChunk: (chunk) => {
-      fileHash.update(chunk);
-      rawBytes += chunk.length;
+    // The file's own sha256, from whichever thread reads it, once every byte was read.
+    onRawHashed: (sha256, bytes) => {
+      if (bytes === size) facts.compressedSha256 = sha256;
     },
     hooks: { entry: entries.onEntry },
     ...(onTarChunk === undefined ? {} : { onTarChunk }),
@@ -246,7 +244,6 @@ export async function readTarballFacts(file: string, limits: Limits, onTarChunk?
     recordStop(facts, error, limits);
   }
   for (const scan of collector.binaries()) facts.binaries.set(scan.path, scan);
-  if (rawBytes === size) facts.compressedSha256 = fileHash.digest('hex');
   facts.format = { top: entries.format.top, violations: entries.format.violations, count: entries.format.count };
   return facts;
 }

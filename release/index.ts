@@ -19,7 +19,7 @@ export { dropTopFolder, normalizeArchivePath, singleTopFolder, stripTopFolder, t
 
 // The manifest
 export { ABI_FAMILIES, ABI_FAMILY_NAMES, type AbiFamily, type AbiKey, type Manifest, type ManifestCulprit, type ManifestFile } from './manifest-types.js';
-export { MANIFEST_SCHEMA_PATH, serializeManifest, validateManifest, type ManifestValidation } from './manifest.js';
+export { compileManifestSchema, MANIFEST_SCHEMA_PATH, MANIFEST_VALIDATOR_PATH, serializeManifest, validateManifest, type ManifestValidation } from './manifest.js';
 export { MAX_MANIFEST_BYTES, loadManifest, parseManifestBytes, type ManifestLoad } from './manifest-load.js';
 export { firstDuplicateKey, invalidUtf8At } from './strict-json.js';
 

@@ -77,6 +77,26 @@ describe('inflating on a worker thread or on the calling thread', () => {
     expect((await readTar(file, () => undefined)).inflatedOn).toBe('main-thread');
   });
 
+  it('lets the worker run ahead only so far, and resume, when the reader is slow', async () => {
+    const big = gnuTarGz('slow', 12 * 1024 * 1024);
+    let bigEntries = 0;
+    // A reader that dawdles on every chunk of the big file: the worker fills its queue and waits.
+    const result = await readTar(
+      big,
+      async (info, body) => {
+        await body.forEach(() => undefined);
+        if (info.path.endsWith('big.bin')) bigEntries++;
+      },
+      {
+        inflate: 'worker',
+        onTarChunk: () => new Promise<void>((resolve) => setTimeout(resolve, 2)),
+      },
+    );
+    expect(bigEntries).toBe(1);
+    expect(result.eof).toBe(true);
+    expect(result.tarBytes).toBe(gunzipSync(readFileSync(big)).length);
+  });
+
   for (const place of PLACES) {
     it(`refuses broken gzip streams alike (${place})`, async () => {
       const tar = Buffer.concat([entryBytes({ name: 'a', body: 'a'.repeat(300_000) }), endBlocks()]);

@@ -32,6 +32,8 @@ export interface Inflater {
 const MAX_QUEUED = 16;
 /** Compressed bytes posted to the worker and not yet taken by zlib, before `write` waits. */
 const MAX_RAW_IN_FLIGHT = 4 * 1024 * 1024;
+/** The worker's reads of a file it reads itself. */
+const READ_CHUNK = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** A queue of chunks with one waiting reader. */
@@ -144,47 +146,110 @@ export class ThreadpoolInflater implements Inflater {
 }
 
 /** Messages to the worker. */
-type ToWorker = { raw: Uint8Array } | { end: true } | { taken: number };
+type ToWorker = { raw: Uint8Array } | { end: true };
+/** What the worker learnt of the file it read itself: its size, last 8 bytes and sha256. */
+export interface RawFileFacts {
+  bytes: number;
+  tail: Buffer;
+  sha256: string | null;
+}
 /** Messages from the worker. */
-type FromWorker = { out: Uint8Array } | { took: number } | { end: number } | { error: { code: string | undefined; message: string } };
+type FromWorker =
+  | { out: Uint8Array; took: number }
+  | { took: number }
+  | { end: number; file: { bytes: number; tail: Uint8Array; sha256: string | null } | null }
+  | { error: { code: string | undefined; message: string; io: boolean } };
 
 /**
  * The worker's code, as CommonJS source: a string, so that it runs the same from tsc's output and
  * from a bundle (a worker file would have to be found beside whichever file loaded this one).
  * Output chunks are copied into buffers of their own before they are transferred: zlib writes
- * several outputs into one buffer, which a transfer would take away from it.
+ * several outputs into one buffer, which a transfer would take away from it. With a `file` the
+ * worker reads it itself (and hashes it when asked), so the main thread never touches the
+ * compressed bytes; it reads to the end even after zlib's end, so that bytes after the gzip are
+ * counted and hashed.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createGunzip } = require('node:zlib');
 const gunzip = createGunzip({ chunkSize: workerData.chunkSize });
-let unanswered = 0;
+// How many output chunks the main thread took, counted in shared memory: a message per chunk
+// (or per few) costs the main thread more than the counter, and the worker waits on it.
+const taken = workerData.taken;
+let produced = 0;
+let ended = false;
+let fileFacts = null;
+const fail = (error, io) => {
+  parentPort.postMessage({ error: { code: typeof error.code === 'string' ? error.code : undefined, message: error.message, io } });
+  parentPort.close();
+};
+const finish = () => {
+  if (!ended || (workerData.file !== null && fileFacts === null)) return;
+  parentPort.postMessage({ end: gunzip.bytesWritten, file: fileFacts });
+  parentPort.close();
+};
 gunzip.on('data', (chunk) => {
   const own = new Uint8Array(chunk.length);
   own.set(chunk);
-  parentPort.postMessage({ out: own }, [own.buffer]);
-  if (++unanswered >= workerData.maxQueued) gunzip.pause();
+  parentPort.postMessage({ out: own, took: gunzip.bytesWritten }, [own.buffer]);
+  if (++produced - Atomics.load(taken, 0) >= workerData.maxQueued && !gunzip.isPaused()) {
+    gunzip.pause();
+    waitForRoom();
+  }
 });
+function waitForRoom() {
+  const seen = Atomics.load(taken, 0);
+  if (produced - seen <= workerData.maxQueued / 2) {
+    gunzip.resume();
+    return;
+  }
+  const wait = Atomics.waitAsync(taken, 0, seen);
+  if (wait.async) wait.value.then(waitForRoom);
+  else waitForRoom();
+}
 gunzip.on('end', () => {
-  parentPort.postMessage({ end: gunzip.bytesWritten });
-  parentPort.close();
+  ended = true;
+  finish();
 });
-gunzip.on('error', (error) => {
-  parentPort.postMessage({ error: { code: typeof error.code === 'string' ? error.code : undefined, message: error.message } });
-  parentPort.close();
-});
+gunzip.on('error', (error) => fail(error, false));
 parentPort.on('message', (message) => {
   if (message.raw !== undefined) {
     const size = message.raw.length;
     gunzip.write(Buffer.from(message.raw.buffer, message.raw.byteOffset, size), () => parentPort.postMessage({ took: size }));
   } else if (message.end === true) {
     gunzip.end();
-  } else if (message.taken !== undefined) {
-    unanswered -= message.taken;
-    if (gunzip.isPaused() && unanswered < workerData.maxQueued / 2) gunzip.resume();
   }
 });
+if (workerData.file !== null) {
+  const hash = workerData.file.sha256 ? require('node:crypto').createHash('sha256') : null;
+  let bytes = 0;
+  let tail = Buffer.alloc(0);
+  const input = require('node:fs').createReadStream(workerData.file.path, { highWaterMark: workerData.readChunk });
+  input.on('data', (chunk) => {
+    hash?.update(chunk);
+    bytes += chunk.length;
+    tail = chunk.length >= 8 ? chunk.subarray(chunk.length - 8) : Buffer.concat([tail, chunk]).subarray(-8);
+    if (ended || gunzip.destroyed) return;
+    if (!gunzip.write(chunk)) {
+      input.pause();
+      const go = () => { gunzip.off('drain', go); gunzip.off('end', go); input.resume(); };
+      gunzip.on('drain', go);
+      gunzip.on('end', go);
+    }
+  });
+  input.on('end', () => {
+    fileFacts = { bytes, tail: new Uint8Array(tail), sha256: hash === null ? null : hash.digest('hex') };
+    if (!ended && !gunzip.destroyed) gunzip.end();
+    finish();
+  });
+  input.on('error', (error) => fail(error, true));
+}
 `;
+
+export interface WorkerInflaterOptions {
+  /** The worker reads this file itself instead of taking `write`s; `sha256` hashes it too. */
+  file?: { path: string; sha256: boolean };
+}
 
 /** The same zlib stream on a worker thread; see the top of this file for why. */
 export class WorkerInflater implements Inflater {
@@ -194,15 +259,22 @@ export class WorkerInflater implements Inflater {
   private written = 0;
   private rawInFlight = 0;
   private wakeWriter: (() => void) | null = null;
-  private taken = 0;
-  private zlibTook = -1;
+  /** Output chunks taken, shared with the worker (its backpressure). */
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
+  private zlibTook = 0;
+  private finished = false;
   private stopped = false;
+  /** With a `file`: what the worker read, once it read all of it. */
+  file: RawFileFacts | null = null;
 
-  constructor(chunkSize: number) {
+  constructor(chunkSize: number, options: WorkerInflaterOptions = {}) {
     // Not unref'd: while the read waits for the worker, the worker is what keeps the process
     // alive. Every way out of readTar ends it: the stream's end (it closes itself), an error or
     // an abort (destroy terminates it).
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { chunkSize, maxQueued: MAX_QUEUED } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { chunkSize, maxQueued: MAX_QUEUED, readChunk: READ_CHUNK, file: options.file ?? null, taken: this.taken },
+    });
     this.worker.on('message', (message: FromWorker) => this.onMessage(message));
     this.worker.on('error', (error) => this.stop(error));
     this.worker.on('exit', (code) => {
@@ -211,7 +283,7 @@ export class WorkerInflater implements Inflater {
   }
 
   get bytesWritten(): number {
-    return this.zlibTook < 0 ? this.written - this.rawInFlight : this.zlibTook;
+    return this.finished ? this.zlibTook : Math.max(this.zlibTook, this.written - this.rawInFlight);
   }
 
   get destroyed(): boolean {
@@ -220,7 +292,7 @@ export class WorkerInflater implements Inflater {
 
   async write(chunk: Buffer): Promise<void> {
     if (this.stopped) return;
-    // A copy the worker owns: the caller's buffer may still be in use (a tee writes it on).
+    // A copy the worker owns: the caller's buffer may still be in use (a tap writes it on).
     const own = new Uint8Array(chunk.length);
     own.set(chunk);
     this.post({ raw: own }, [own.buffer]);
@@ -239,11 +311,8 @@ export class WorkerInflater implements Inflater {
 
   next(): Promise<Buffer | null> {
     return this.queue.take(() => {
-      // Tell the worker in batches: one message per chunk would cost more than it saves.
-      if (++this.taken >= MAX_QUEUED / 4) {
-        this.post({ taken: this.taken });
-        this.taken = 0;
-      }
+      Atomics.add(this.taken, 0, 1);
+      Atomics.notify(this.taken, 0);
     });
   }
 
@@ -253,17 +322,22 @@ export class WorkerInflater implements Inflater {
 
   private onMessage(message: FromWorker): void {
     if ('out' in message) {
+      this.zlibTook = message.took;
       this.queue.push(Buffer.from(message.out.buffer, message.out.byteOffset, message.out.length));
-    } else if ('took' in message) {
-      this.rawInFlight -= message.took;
-      this.wakeUpWriter();
     } else if ('end' in message) {
       this.zlibTook = message.end;
+      this.finished = true;
+      if (message.file !== null) this.file = { ...message.file, tail: Buffer.from(message.file.tail) };
       this.queue.finish();
       this.stopped = true;
       this.wakeUpWriter();
+    } else if ('took' in message) {
+      this.rawInFlight -= message.took;
+      this.wakeUpWriter();
     } else {
-      this.stop(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      const { code, message: text, io } = message.error;
+      // A read error is the file's (ENOENT, EIO), not zlib's: it keeps its errno code.
+      this.stop(Object.assign(new Error(io ? `cannot read the archive: ${text}` : text), { code }));
     }
   }
 
@@ -291,7 +365,8 @@ export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 
 export type InflatePlace = 'auto' | 'main-thread' | 'worker';
 
-export function createInflater(place: InflatePlace, rawSize: number | null, chunkSize: number): Inflater {
-  const onWorker = place === 'worker' || (place === 'auto' && rawSize !== null && rawSize >= WORKER_MIN_BYTES);
-  return onWorker ? new WorkerInflater(chunkSize) : new ThreadpoolInflater(chunkSize);
+/** Where 'auto' inflates an input of `rawSize` bytes (null: unknown, a stream). */
+export function inflatePlace(place: InflatePlace, rawSize: number | null): 'main-thread' | 'worker' {
+  if (place !== 'auto') return place;
+  return rawSize !== null && rawSize >= WORKER_MIN_BYTES ? 'worker' : 'main-thread';
 }

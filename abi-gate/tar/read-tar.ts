@@ -1,9 +1,10 @@
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import createDebug from 'debug';
 import { TarError } from './errors.js';
-import { createInflater, type Inflater } from './inflate.js';
+import { inflatePlace, ThreadpoolInflater, WorkerInflater, type Inflater } from './inflate.js';
 import { TarParser } from './parser.js';
 import type { ReadTarOptions, ReadTarResult, TarEntryHandler } from './types.js';
 
@@ -52,12 +53,24 @@ export async function readTar(
     gzipFirstMemberEmpty: null,
   };
   /** The last 8 raw bytes seen: a gzip's trailer ends the file. */
-  const tail = Buffer.alloc(8);
+  let tail = Buffer.alloc(8);
   let tailFill = 0;
-  const opened = typeof input === 'string' ? await openFile(input) : { stream: input, size: options.sizeHint ?? null };
-  const source = opened.stream;
-  const raw = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const rawHash: Hash | null = options.onRawHashed === undefined ? null : createHash('sha256');
+  // A file's first chunk is read here; the rest by a stream from there, or by the worker.
+  const head = typeof input === 'string' ? await readHead(input) : null;
+  let source: NodeJS.ReadableStream | null = typeof input === 'string' ? null : input;
+  let raw: AsyncIterator<Buffer | string> | null = source === null ? null : (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  /** The compressed bytes after `first`, read on this thread. */
+  const rest = (): AsyncIterator<Buffer | string> => {
+    if (raw === null && typeof input === 'string') {
+      source = createReadStream(input, { highWaterMark: READ_CHUNK, start: head?.first.length ?? 0 });
+      raw = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+    }
+    return raw as AsyncIterator<Buffer | string>;
+  };
   let gunzip: Inflater | null = null;
+  /** Compressed bytes taken so far, for the ratio check (the worker counts those it reads itself). */
+  const rawSoFar = (): number => Math.max(result.rawBytes, gunzip?.bytesWritten ?? 0);
 
   /** Hands one chunk of plain tar to the parser, waiting as long as the handlers hold it. */
   const feedTar = async (chunk: Buffer): Promise<void> => {
@@ -66,7 +79,7 @@ export async function readTar(
     if (result.tarBytes > maxTarBytes) {
       throw new TarError('limit', `${label}: more than ${maxTarBytes} uncompressed bytes`);
     }
-    if (result.gzip && result.tarBytes > RATIO_GRACE_BYTES && result.tarBytes > result.rawBytes * maxRatio) {
+    if (result.gzip && result.tarBytes > RATIO_GRACE_BYTES && result.tarBytes > rawSoFar() * maxRatio) {
       throw new TarError('limit', `${label}: decompresses more than ${maxRatio} times its size (a gzip bomb?)`);
     }
     // The tap gets the chunk before it is framed, and its backpressure is awaited after: the
@@ -83,6 +96,7 @@ export async function readTar(
 
   const countRaw = (chunk: Buffer): void => {
     options.onRawChunk?.(chunk);
+    rawHash?.update(chunk);
     result.rawBytes += chunk.length;
     if (chunk.length >= 8) {
       chunk.copy(tail, 0, chunk.length - 8);
@@ -94,9 +108,13 @@ export async function readTar(
       tailFill = keep + chunk.length;
     }
   };
+  /** Every raw byte was read: the caller gets the file's hash. */
+  const rawDone = (): void => {
+    if (rawHash !== null) options.onRawHashed?.(rawHash.digest('hex'), result.rawBytes);
+  };
 
   try {
-    const first = await nextBuffer(raw);
+    const first = head === null ? await nextBuffer(raw as AsyncIterator<Buffer | string>) : head.first.length === 0 ? null : head.first;
     if (first === null) throw new TarError('truncated', `${label}: empty file, not a tar archive`);
     result.gzip = first[0] === 0x1f && (first.length < 2 || first[1] === 0x8b);
     if (!result.gzip && options.requireGzip === true) {
@@ -105,12 +123,19 @@ export async function readTar(
     if (result.gzip) {
       result.gzipFlags = first.length >= 4 ? (first[3] as number) : null;
       result.gzipFirstMemberEmpty = result.gzipFlags === 0 ? firstMemberEmpty(first) : null;
-      const g = createInflater(options.inflate ?? 'auto', opened.size, INFLATE_CHUNK);
+      const place = inflatePlace(options.inflate ?? 'auto', head?.size ?? options.sizeHint ?? null);
+      // A file inflated on the worker is read there too: this thread never touches its
+      // compressed bytes (unless a caller wants to see each of them).
+      const byWorker = place === 'worker' && typeof input === 'string' && options.onRawChunk === undefined;
+      const g: Inflater =
+        place === 'main-thread'
+          ? new ThreadpoolInflater(INFLATE_CHUNK)
+          : new WorkerInflater(INFLATE_CHUNK, byWorker ? { file: { path: input as string, sha256: rawHash !== null } } : {});
       gunzip = g;
       result.inflatedOn = g.place;
       // The compressed side runs on its own: zlib inflates off this thread while this thread
       // frames, hashes and scans what came out before.
-      const pumped = pump(first, raw, g, countRaw);
+      const pumped = byWorker ? Promise.resolve() : pump(first, rest(), g, countRaw).then((all) => (all ? rawDone() : undefined));
       pumped.catch(() => undefined);
       try {
         for (let chunk = await g.next(); chunk !== null; chunk = await g.next()) await feedTar(chunk);
@@ -118,6 +143,13 @@ export async function readTar(
         throw gunzipError(label, error);
       }
       await pumped;
+      if (byWorker) {
+        const file = (g as WorkerInflater).file as NonNullable<WorkerInflater['file']>;
+        result.rawBytes = file.bytes;
+        tail = Buffer.from(file.tail);
+        tailFill = file.tail.length;
+        if (file.sha256 !== null) options.onRawHashed?.(file.sha256, file.bytes);
+      }
       finishTar(parser);
       await parser.settled();
       // zlib stops at the end of the last member and ignores zeros after it: bytes it did not
@@ -126,10 +158,12 @@ export async function readTar(
     } else {
       countRaw(first);
       await feedTar(first);
-      for (let chunk = await nextBuffer(raw); chunk !== null; chunk = await nextBuffer(raw)) {
+      const more = rest();
+      for (let chunk = await nextBuffer(more); chunk !== null; chunk = await nextBuffer(more)) {
         countRaw(chunk);
         await feedTar(chunk);
       }
+      rawDone();
       finishTar(parser);
       await parser.settled();
     }
@@ -143,7 +177,8 @@ export async function readTar(
     await parser.settled();
     throw parser.failure;
   } finally {
-    if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
+    const opened = source as NodeJS.ReadableStream | null;
+    if (opened !== null && 'destroy' in opened && typeof opened.destroy === 'function') opened.destroy();
   }
   result.entries = parser.entries;
   result.eof = parser.eof;
@@ -192,15 +227,19 @@ async function nextBuffer(raw: AsyncIterator<Buffer | string>): Promise<Buffer |
   }
 }
 
-/** Feeds the compressed bytes into zlib with backpressure; a read error ends zlib with it. */
-async function pump(first: Buffer, raw: AsyncIterator<Buffer | string>, gunzip: Inflater, onChunk: (chunk: Buffer) => void): Promise<void> {
+/**
+ * Feeds the compressed bytes into zlib with backpressure; a read error ends zlib with it. True
+ * when every byte was read (zlib may end before the input does: the rest is trailing data).
+ */
+async function pump(first: Buffer, raw: AsyncIterator<Buffer | string>, gunzip: Inflater, onChunk: (chunk: Buffer) => void): Promise<boolean> {
   try {
     for (let chunk: Buffer | null = first; chunk !== null; chunk = await nextBuffer(raw)) {
       onChunk(chunk);
-      if (gunzip.destroyed) return;
+      if (gunzip.destroyed) return false;
       await gunzip.write(chunk);
     }
     if (!gunzip.destroyed) gunzip.end();
+    return true;
   } catch (error) {
     gunzip.destroy(error as Error);
     throw error;
@@ -227,17 +266,27 @@ function trailingData(label: string, bytes: number): TarError {
   });
 }
 
-async function openFile(path: string): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
-  let size: number;
+/** The file's size and first chunk; TarError 'missing' when it cannot be read. */
+async function readHead(path: string): Promise<{ size: number; first: Buffer }> {
+  let handle;
   try {
-    const info = await stat(path);
+    handle = await open(path, 'r');
+    const info = await handle.stat();
     if (!info.isFile()) throw new TarError('missing', `${path}: not a regular file`);
-    size = info.size;
+    const first = Buffer.allocUnsafe(Math.min(READ_CHUNK, info.size));
+    let filled = 0;
+    while (filled < first.length) {
+      const { bytesRead } = await handle.read(first, filled, first.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { size: info.size, first: first.subarray(0, filled) };
   } catch (error) {
     if (error instanceof TarError) throw error;
     throw new TarError('missing', `${path}: cannot read the archive (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
       hint: 'check the path',
     });
+  } finally {
+    await handle?.close();
   }
-  return { stream: createReadStream(path, { highWaterMark: READ_CHUNK }), size };
 }

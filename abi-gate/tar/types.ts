@@ -87,8 +87,14 @@ export interface ReadTarOptions {
   limits?: TarLimits;
   /** Refuse input that is not gzip (doctor reads `.tar.gz` releases). */
   requireGzip?: boolean;
-  /** Sees every raw input byte (compressed when gzip) in order, e.g. to hash the file in the same pass. */
+  /**
+   * Sees every raw input byte (compressed when gzip) in order, on the calling thread. A file
+   * inflated on a worker is then read on this thread too: to hash the file, `onRawHashed` is
+   * cheaper.
+   */
   onRawChunk?: (chunk: Buffer) => void;
+  /** Gets the sha256 of the raw input (the file as it is) and its size once every byte was read. */
+  onRawHashed?: (sha256: string, bytes: number) => void;
   /**
    * Sees every byte of the plain tar stream (inflated when gzip) in order, before the entries in
    * it are handled; a promise it returns holds the read until it settles (backpressure). Chunks

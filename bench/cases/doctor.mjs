@@ -1,5 +1,5 @@
 // doctor verify: one streaming pass over a release tarball against `gzip -dc` on it
-// (issue 4, "Speed and memory").
+// (issue 4, "Speed and memory"; issue 12, verify faster than gunzip).
 import { statSync } from 'node:fs';
 import { alternate } from '../lib/measure.mjs';
 import { serverTarball } from '../lib/inputs.mjs';
@@ -10,9 +10,12 @@ import { packagedTarball } from './packager.mjs';
 export async function verify(ctx) {
   const id = 'doctor-verify';
   const titles = {
-    none: 'doctor verify <tgz> --policy none vs gzip -dc',
+    none: 'doctor verify <tgz> --policy none vs gzip -dc (issue 12)',
     centos7: 'doctor verify <tgz> --policy centos7 vs gzip -dc',
   };
+  // Issue 12 holds the plain pass to the floor (no slower than gzip -dc alone); a policy adds
+  // its judgement of every ELF file, held to issue 4's 1.5x.
+  const maxRatio = { none: 1.0, centos7: 1.5 };
   const missing = missingReason('doctor');
   if (missing) return Object.entries(titles).map(([policy, title]) => skipped(`${id}-${policy}`, title, missing));
   let tgz = await packagedTarball(ctx);
@@ -44,7 +47,7 @@ export async function verify(ctx) {
       baseline: r.gzip.medianMs,
       baselineLabel: 'gzip -dc > /dev/null',
       checks: [
-        { text: 'ratio <= 1.5', test: ({ ratio }) => ratio <= 1.5 },
+        { text: `ratio <= ${maxRatio[policy].toFixed(1)}`, test: ({ ratio }) => ratio <= maxRatio[policy] },
         { text: 'peak RSS < 300 MB', test: ({ peakRssMB }) => peakRssMB !== null && peakRssMB < 300 },
       ],
       peakRssMB: r[policy].peakRssMB,

@@ -207,7 +207,7 @@ async function serve(box: BootContainer, tarball: string, feed: Feed, options: B
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
   // The IDE runs the host check before it starts the server; so does the boot (the launcher is
   // told to skip its own call), and `prediction` holds its verdict to what loads.
-  const hostChecking = runHostCheck(box, installed.dir);
+  const hostChecking = clock.time('host-check', () => runHostCheck(box, installed.dir));
   hostChecking.catch(ignore);
   const starting = clock.time('server', () =>
     startServer(box, {

@@ -12,6 +12,7 @@ export type BootPhase =
   | 'runtime'
   | 'server'
   | 'native'
+  | 'host-check'
   | 'probe'
   | 'stop'
   | 'teardown';

@@ -14,7 +14,7 @@ const gate = await dockerGate();
 function phases(details: string[] | undefined): Record<string, { start: number; end: number }> {
   const line = details?.find((d) => d.startsWith('timings:')) ?? '';
   const spans: Record<string, { start: number; end: number }> = {};
-  for (const m of line.matchAll(/(\w+) ([\d.]+)\+([\d.]+)/g)) {
+  for (const m of line.matchAll(/([\w-]+) ([\d.]+)\+([\d.]+)/g)) {
     spans[m[1] ?? ''] = { start: Number(m[2]) * 1000, end: (Number(m[2]) + Number(m[3])) * 1000 };
   }
   return spans;
