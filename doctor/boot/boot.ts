@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import createDebug from 'debug';
 import { predictLoad, type LoadPrediction } from '../../abi-gate/index.js';
@@ -15,6 +16,7 @@ import { loadNatives, loadTargets } from './native.js';
 import { readRuntime, type RuntimeFacts } from './runtime.js';
 import { scanInstall, type InstallScan } from './scan.js';
 import { DEFAULT_SERVER_ARGS, prepareProbe, startServer, type Probe, type ServerStart } from './server.js';
+import { PipeFeed } from './pipe-feed.js';
 import { TarFeed } from './tar-feed.js';
 import { PhaseClock, type BootTimings } from './timings.js';
 
@@ -43,7 +45,7 @@ export interface BootOptions {
    * With `scan`: the plain tar stream for the container's tar (verify's read inflates it), asked
    * for when the tar starts reading; else the file is read and inflated for it.
    */
-  source?: () => NodeJS.ReadableStream;
+  source?: () => Readable;
   /** Aborting removes the container and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** verify --boot's clock, so its phases and the boot's share one origin. */
@@ -68,7 +70,7 @@ export interface BootResult {
 /** Where the boot's scan and the container's tar stream come from. */
 interface Feed {
   scan: Promise<InstallScan>;
-  source(): NodeJS.ReadableStream;
+  source(): Readable;
   /** The boot is over: a read still feeding the container finishes on its own. */
   release(): void;
 }
@@ -83,7 +85,7 @@ function openFeed(tarball: string, options: BootOptions): Feed {
 }
 
 /** The plain tar stream of a file; a read or inflate error ends it, and the container's tar says so. */
-function inflatedFile(tarball: string): NodeJS.ReadableStream {
+function inflatedFile(tarball: string): Readable {
   const gunzip = createGunzip();
   createReadStream(tarball)
     .on('error', (error) => gunzip.destroy(error))
@@ -106,6 +108,9 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
   const began = clock.now();
   try {
     const client = options.client ?? (await connectClient());
+    // Asked while the image is made ready: whether the install can go through a named pipe.
+    const piping = client.sharesFiles().then((shares) => (shares ? PipeFeed.make() : null));
+    piping.catch(ignore);
     const image = await clock.time('image', () =>
       ensureImage(client, {
         ...(options.image === undefined ? {} : { image: options.image }),
@@ -118,7 +123,11 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     // Awaited later; a rejection in between (the container removed on abort) is not unhandled.
     feed.scan.catch(ignore);
     const runId = options.runId ?? newRunId();
-    const run = await inContainer(client, image, runId, tarball, feed, options, clock).finally(() => feed.release());
+    const pipe = await piping;
+    const run = await inContainer(client, image, runId, tarball, feed, pipe, options, clock).finally(async () => {
+      feed.release();
+      await pipe?.close();
+    });
     const predictions = predictLoad(run.targets, run.scan.files, run.scan.tree, run.runtime);
     await run.removed;
     options.signal?.throwIfAborted();
@@ -170,6 +179,7 @@ async function inContainer(
   runId: string,
   tarball: string,
   feed: Feed,
+  pipe: PipeFeed | null,
   options: BootOptions,
   clock: PhaseClock,
 ): Promise<ContainerRun> {
@@ -177,13 +187,14 @@ async function inContainer(
     BootContainer.create(client, {
       image,
       runId,
+      ...(pipe === null ? {} : { binds: [pipe.bind] }),
       ...(options.labels === undefined ? {} : { labels: options.labels }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }),
   );
   const teardown = (): Promise<void> => clock.time('teardown', () => box[Symbol.asyncDispose]());
   try {
-    const run = await serve(box, tarball, feed, options, clock);
+    const run = await serve(box, tarball, feed, pipe, options, clock);
     // Nothing more runs in the container: it goes while the caller computes the prediction.
     const removed = teardown();
     removed.catch(ignore);
@@ -199,10 +210,10 @@ async function inContainer(
  * boot waits for; the runtime probe runs beside it. Then the server starts while the loader
  * judges every ELF file, and the probe's node starts with the server.
  */
-async function serve(box: BootContainer, tarball: string, feed: Feed, options: BootOptions, clock: PhaseClock): Promise<Omit<ContainerRun, 'removed'>> {
+async function serve(box: BootContainer, tarball: string, feed: Feed, pipe: PipeFeed | null, options: BootOptions, clock: PhaseClock): Promise<Omit<ContainerRun, 'removed'>> {
   const learning = clock.time('runtime', () => learnRuntime(box, feed.scan));
   learning.catch(ignore);
-  const installed = await clock.time('install', () => installTarball(box, tarball, feed.source(), options.commit));
+  const installed = await clock.time('install', () => installTarball(box, tarball, feed.source(), options.commit, pipe));
   const bin = pickServerBin(installed, tarball);
   debug('installed %s in %s, launcher %s', tarball, installed.dir, bin);
   // The IDE runs the host check before it starts the server; so does the boot (the launcher is

@@ -25,6 +25,8 @@ export interface CreateOptions {
   leaseMs?: number;
   /** Aborting removes the container (at once, or as soon as it exists). */
   signal?: AbortSignal;
+  /** Bind mounts (the install's named pipe). */
+  binds?: string[];
 }
 
 /** $HOME in every boot container: the install lands in `$HOME/.remote-ai-server/bin/<commit>`. */
@@ -61,6 +63,7 @@ export class BootContainer implements AsyncDisposable {
       // same tar, same loader: nothing a boot judges depends on the file system under it.
       // `exec`: Docker mounts a tmpfs noexec unless told otherwise.
       tmpfs: { [INSTALL_ROOT]: 'rw,exec,mode=0755' },
+      ...(options.binds === undefined ? {} : { binds: options.binds }),
     });
     const handle = new BootContainer(client, options.runId);
     const onAbort = (): void => void handle[Symbol.asyncDispose]().catch(() => undefined);

@@ -34,6 +34,8 @@ export interface ContainerSpec {
   networkNone?: boolean;
   /** Mount point -> tmpfs options (`rw,exec,mode=0755`). */
   tmpfs?: Record<string, string>;
+  /** Bind mounts, `host-path:container-path[:ro]`: only where `sharesFiles()` says they work. */
+  binds?: string[];
 }
 
 export interface ContainerClient {
@@ -62,6 +64,12 @@ export interface DockerClient {
   /** Builds the folder's `files` into `tag`; throws with the failing step's own words. */
   buildImage(dir: string, files: string[], tag: string, options?: { signal?: AbortSignal; onOutput?: (line: string) => void }): Promise<void>;
   pullImage(ref: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Whether the engine's containers see this machine's files (a bind-mounted named pipe joins
+   * the two): an engine on this Linux machine, not one in a VM (Docker Desktop, colima) or
+   * across a network.
+   */
+  sharesFiles(): Promise<boolean>;
   /** Creates a container (not started). */
   createContainer(spec: ContainerSpec): Promise<ContainerClient>;
   /** Containers (running or not) that carry every label (`key=value` or `key`). */

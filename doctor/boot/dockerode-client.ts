@@ -1,6 +1,7 @@
 /**
  * DockerClient over dockerode: the one file that knows dockerode's objects and quirks.
  */
+import { hostname, release } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
@@ -85,6 +86,28 @@ class DockerodeClient implements DockerClient {
     });
   }
 
+  private shared: Promise<boolean> | null = null;
+
+  sharesFiles(): Promise<boolean> {
+    this.shared ??= this.askSharesFiles();
+    return this.shared;
+  }
+
+  /**
+   * A Linux engine reached through a unix socket whose host name and kernel are this machine's.
+   * A VM's engine (Docker Desktop, colima, a podman machine) answers on a local socket too, but
+   * with its own kernel and name, and a pipe made here would never reach it.
+   */
+  private async askSharesFiles(): Promise<boolean> {
+    if (process.platform !== 'linux' || !this.address.startsWith('unix://')) return false;
+    try {
+      const info = (await this.docker.info()) as { Name?: string; KernelVersion?: string; OperatingSystem?: string };
+      return info.Name === hostname() && info.KernelVersion === release() && !/Docker Desktop/i.test(info.OperatingSystem ?? '');
+    } catch {
+      return false;
+    }
+  }
+
   async createContainer(spec: ContainerSpec): Promise<ContainerClient> {
     const container = await this.docker.createContainer({
       Image: spec.image,
@@ -96,6 +119,7 @@ class DockerodeClient implements DockerClient {
         AutoRemove: false,
         ...(spec.networkNone === true ? { NetworkMode: 'none' } : {}),
         ...(spec.tmpfs === undefined ? {} : { Tmpfs: spec.tmpfs }),
+        ...(spec.binds === undefined ? {} : { Binds: spec.binds }),
       },
     });
     return new DockerodeContainer(container);

@@ -1,5 +1,7 @@
 import { ToolError } from '../../abi-gate/index.js';
+import type { Readable } from 'node:stream';
 import type { BootContainer } from './container.js';
+import { channelSwitch, FEED_PIPE, type FeedChannel, type PipeFeed } from './pipe-feed.js';
 
 export interface Installed {
   /** Absolute install folder in the container: `$HOME/.remote-ai-server/bin/<commit>`. */
@@ -8,6 +10,8 @@ export interface Installed {
   /** Executables found in `bin/`, relative to `dir`. */
   bins: string[];
   serverApplicationName: string | null;
+  /** How the tar stream reached the container's tar (pipe-feed.ts). */
+  via: FeedChannel;
 }
 
 /**
@@ -21,6 +25,15 @@ export interface Installed {
 const INSTALL_SCRIPT = String.raw`
 set -e
 commit="$1"
+pipe="$2"
+# The host's named pipe when it is mounted and this user may open it (pipe-feed.ts), else stdin.
+# The subshell tries the open: a failed redirection on exec would end the script.
+if [ -n "$pipe" ] && [ -p "$pipe" ] && ( exec 3<"$pipe" ) 2>/dev/null; then
+  echo "@@feed pipe"
+  exec 0<"$pipe"
+else
+  echo "@@feed stdin"
+fi
 base="$HOME/.remote-ai-server/bin"
 mkdir -p "$base"
 if [ -n "$commit" ]; then
@@ -44,11 +57,13 @@ done
 
 /**
  * Installs the tarball whose plain tar stream `source` carries (the host's read inflates it) as
- * the resolver would: straight into the container's tar through the exec's stdin, with
- * backpressure, never copied into the container whole.
+ * the resolver would: straight into the container's tar, through the named pipe when the
+ * container has it (pipe-feed.ts) or the exec's stdin, with backpressure, never copied into the
+ * container whole.
  */
-export async function installTarball(box: BootContainer, tarball: string, source: NodeJS.ReadableStream, commit?: string): Promise<Installed> {
-  const result = await box.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', commit ?? ''], { stdin: source });
+export async function installTarball(box: BootContainer, tarball: string, source: Readable, commit?: string, pipe: PipeFeed | null = null): Promise<Installed> {
+  const feed = channelSwitch(source, pipe);
+  const result = await box.exec(['sh', '-c', INSTALL_SCRIPT, 'sh', commit ?? '', pipe === null ? '' : FEED_PIPE], { stdin: feed.stdin, onLine: feed.onLine });
   if (result.exitCode !== 0) {
     const why = (result.stderr.trim().split('\n').pop() ?? '') || `exit ${result.exitCode}`;
     throw new ToolError('BOOT_INSTALL', `${tarball}: the container's tar could not install it: ${why}`, {
@@ -56,7 +71,7 @@ export async function installTarball(box: BootContainer, tarball: string, source
       exitCode: 1,
     });
   }
-  const installed: Installed = { dir: '', commit: null, bins: [], serverApplicationName: null };
+  const installed: Installed = { dir: '', commit: null, bins: [], serverApplicationName: null, via: 'stdin' };
   for (const line of result.stdout.split('\n')) {
     const [tag, ...rest] = line.split(' ');
     const value = rest.join(' ');
@@ -64,12 +79,13 @@ export async function installTarball(box: BootContainer, tarball: string, source
     else if (tag === '@@commit') installed.commit = value === '' ? null : value;
     else if (tag === '@@app') installed.serverApplicationName = value === '' ? null : value;
     else if (tag === '@@bin') installed.bins.push(value);
+    else if (tag === '@@feed') installed.via = value === 'pipe' ? 'pipe' : 'stdin';
   }
   return installed;
 }
 
 /** `bin/<serverApplicationName>` when product.json names it, else the one executable in bin/. */
-export function pickServerBin(installed: Installed, tarball: string): string {
+export function pickServerBin(installed: Pick<Installed, 'bins' | 'serverApplicationName'>, tarball: string): string {
   const named = installed.serverApplicationName === null ? undefined : `bin/${installed.serverApplicationName}`;
   if (named !== undefined && installed.bins.includes(named)) return named;
   if (installed.bins.length === 1 && installed.bins[0] !== undefined) return installed.bins[0];

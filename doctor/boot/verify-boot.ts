@@ -57,6 +57,8 @@ export async function verifyAndBoot(tarballs: readonly string[], verifyOptions: 
   let setupError: ToolError | null = null;
   try {
     const client = options.client ?? (await connectClient());
+    // Asked once, beside the image check, so each boot knows at once how its install travels.
+    client.sharesFiles().catch(() => undefined);
     const image = await ensureImage(client, {
       ...(options.image === undefined ? {} : { image: options.image }),
       ...(options.dockerfileDir === undefined ? {} : { dockerfileDir: options.dockerfileDir }),

@@ -247,7 +247,7 @@ async function validateOne(
 
   let bin: string;
   try {
-    bin = pickServerBin({ dir: install.dir, commit, bins: install.bins, serverApplicationName: release.serverApplicationName }, release.tarball);
+    bin = pickServerBin({ bins: install.bins, serverApplicationName: release.serverApplicationName }, release.tarball);
   } catch (error) {
     if (!isToolError(error) || error.exitCode !== 1) throw error;
     entry.add({ id: 'boot', ok: false, message: error.toLine() });

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BootContainer, newRunId } from './container.js';
+import { installTarball } from './install.js';
+import { FEED_PIPE, PipeFeed } from './pipe-feed.js';
+import { dockerGate, suiteName } from './test-support/docker-gate.js';
+import { buildFixtureTarball, COMMIT, removeFixtureTarballs } from './test-support/fixture-server.js';
+
+const gate = await dockerGate();
+
+function md5s(listing: string): Map<string, string> {
+  return new Map(
+    listing
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [sum, path] = line.split(/\s+/);
+        return [path as string, sum as string] as const;
+      }),
+  );
+}
+
+/** The plain tar stream of a tarball, as the host's pass hands it to the container. */
+function tarStream(tarball: string): Readable {
+  return createReadStream(tarball).pipe(createGunzip());
+}
+
+describe('the named pipe on the host', () => {
+  it('carries a stream to whoever reads it, then ends it; closing removes its folder', async () => {
+    const pipe = await PipeFeed.make();
+    expect(pipe).not.toBeNull();
+    if (pipe === null) return;
+    const path = pipe.bind.split(':')[0] + '/tar';
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 7);
+    // A reader that opens the pipe after the writer, as the container's tar does.
+    const reading = new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      createReadStream(path)
+        .on('data', (chunk) => parts.push(chunk as Buffer))
+        .on('end', () => resolve(Buffer.concat(parts)))
+        .on('error', reject);
+    });
+    pipe.pipeFrom(Readable.from([bytes.subarray(0, 1024 * 1024), bytes.subarray(1024 * 1024)]));
+    expect((await reading).equals(bytes)).toBe(true);
+    await pipe.close();
+    expect(existsSync(dirname(path))).toBe(false);
+  });
+});
+
+describe.skipIf(!gate.run)(suiteName('the install: through the named pipe, or stdin where the pipe is not there', gate), () => {
+  const { docker, client, image, node } = gate;
+  const mark = `pipe-feed-${process.pid}`;
+  let tarball = '';
+  let expected = new Map<string, string>();
+  const extracted = mkdtempSync(join(tmpdir(), 'pipe-feed-host-'));
+  beforeAll(async () => {
+    tarball = await buildFixtureTarball(node, ['glibc-2.2.5']);
+    // What the tarball holds, as GNU tar on this machine installs it.
+    execFileSync('tar', ['-xzf', tarball, '-C', extracted, '--strip-components=1']);
+    expected = md5s(execFileSync('sh', ['-c', 'find . -type f | sort | xargs md5sum'], { cwd: extracted, encoding: 'utf8' }));
+  });
+  afterAll(async () => {
+    rmSync(extracted, { recursive: true, force: true });
+    await removeFixtureTarballs();
+    expect(await docker.listContainers({ all: true, filters: { label: [`remote-ai.test=${mark}`] } })).toEqual([]);
+  });
+
+  it('is a local engine here: containers see this machine’s files', async () => {
+    expect(await client.sharesFiles()).toBe(true);
+  });
+
+  for (const mounted of [true, false]) {
+    it(`installs every file ${mounted ? 'through the pipe' : 'through stdin when no pipe is mounted'}`, async () => {
+      const pipe = await PipeFeed.make();
+      expect(pipe).not.toBeNull();
+      const box = await BootContainer.create(client, {
+        image,
+        runId: newRunId(),
+        labels: { 'remote-ai.test': mark },
+        ...(mounted && pipe !== null ? { binds: [pipe.bind] } : {}),
+      });
+      try {
+        const installed = await installTarball(box, tarball, tarStream(tarball), undefined, pipe);
+        expect(installed.commit).toBe(COMMIT);
+        expect(installed.via).toBe(mounted ? 'pipe' : 'stdin');
+        const mount = await box.exec(['sh', '-c', `[ -p ${FEED_PIPE} ]`]);
+        expect(mount.exitCode).toBe(mounted ? 0 : 1);
+        // What the container's tar installed is the tarball's content, byte for byte.
+        const listing = await box.exec(['sh', '-c', 'cd "$1" && find . -type f | sort | xargs md5sum', 'sh', installed.dir]);
+        expect(md5s(listing.stdout)).toEqual(expected);
+        expect(expected.size).toBeGreaterThan(10);
+      } finally {
+        await box[Symbol.asyncDispose]();
+        await pipe?.close();
+      }
+    });
+  }
+});
