@@ -50,6 +50,13 @@ export interface BootOptions {
   signal?: AbortSignal;
   /** verify --boot's clock, so its phases and the boot's share one origin. */
   clock?: PhaseClock;
+  /** The install's named pipe, made ahead by the caller (null: none); the boot closes it. */
+  pipe?: Promise<PipeFeed | null>;
+}
+
+/** The install's named pipe when the engine shares this machine's files (pipe-feed.ts). */
+export function makePipe(client: DockerClient): Promise<PipeFeed | null> {
+  return client.sharesFiles().then((shares) => (shares ? PipeFeed.make() : null));
 }
 
 export interface BootResult {
@@ -106,10 +113,11 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
   options.signal?.throwIfAborted();
   const clock = options.clock ?? new PhaseClock();
   const began = clock.now();
+  let piping = options.pipe;
   try {
     const client = options.client ?? (await connectClient());
     // Asked while the image is made ready: whether the install can go through a named pipe.
-    const piping = client.sharesFiles().then((shares) => (shares ? PipeFeed.make() : null));
+    piping ??= makePipe(client);
     piping.catch(ignore);
     const image = await clock.time('image', () =>
       ensureImage(client, {
@@ -124,10 +132,7 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     feed.scan.catch(ignore);
     const runId = options.runId ?? newRunId();
     const pipe = await piping;
-    const run = await inContainer(client, image, runId, tarball, feed, pipe, options, clock).finally(async () => {
-      feed.release();
-      await pipe?.close();
-    });
+    const run = await inContainer(client, image, runId, tarball, feed, pipe, options, clock).finally(() => feed.release());
     const predictions = predictLoad(run.targets, run.scan.files, run.scan.tree, run.runtime);
     await run.removed;
     options.signal?.throwIfAborted();
@@ -155,6 +160,9 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     // Whatever failed after an abort failed because of it (its container is gone).
     options.signal?.throwIfAborted();
     throw error;
+  } finally {
+    // The pipe and its folder go whatever happened, made here or ahead by the caller.
+    await (await piping?.catch(() => null))?.close();
   }
 }
 

@@ -27,10 +27,12 @@ set -e
 commit="$1"
 pipe="$2"
 # The host's named pipe when it is mounted and this user may open it (pipe-feed.ts), else stdin.
-# The subshell tries the open: a failed redirection on exec would end the script.
+# The subshell tries the open (a failed redirection on exec would end the script); the pipe is
+# open here before the host hears of it, since the host may close its end at once (an archive it
+# stopped reading), and an open after that would wait for a writer forever.
 if [ -n "$pipe" ] && [ -p "$pipe" ] && ( exec 3<"$pipe" ) 2>/dev/null; then
-  echo "@@feed pipe"
   exec 0<"$pipe"
+  echo "@@feed pipe"
 else
   echo "@@feed stdin"
 fi

@@ -74,6 +74,27 @@ describe.skipIf(!gate.run)(suiteName('the install: through the named pipe, or st
     expect(await client.sharesFiles()).toBe(true);
   });
 
+  it('ends the install when the host stopped reading before the container opened the pipe: tar reports a cut archive', async () => {
+    const pipe = await PipeFeed.make();
+    const box = await BootContainer.create(client, {
+      image,
+      runId: newRunId(),
+      labels: { 'remote-ai.test': mark },
+      ...(pipe === null ? {} : { binds: [pipe.bind] }),
+    });
+    try {
+      // The host's stream failed at once (an archive that crossed a limit): the host closes its
+      // end as soon as the container says it reads the pipe, and the container must see the end.
+      const failed = new Readable({ read: () => undefined });
+      failed.on('error', () => undefined);
+      failed.destroy(new Error('the host stopped reading this archive'));
+      await expect(installTarball(box, tarball, failed, undefined, pipe)).rejects.toThrow(/the container's tar could not install it/);
+    } finally {
+      await box[Symbol.asyncDispose]();
+      await pipe?.close();
+    }
+  });
+
   for (const mounted of [true, false]) {
     it(`installs every file ${mounted ? 'through the pipe' : 'through stdin when no pipe is mounted'}`, async () => {
       const pipe = await PipeFeed.make();
