@@ -33,7 +33,7 @@ export interface CollectHooks {
   entry?(info: TarEntryInfo): ChunkObserver | 'skip' | undefined;
 }
 
-export interface CollectOptions extends Pick<ReadTarOptions, 'label' | 'limits' | 'onRawChunk' | 'onRawHashed' | 'onTarChunk' | 'requireGzip' | 'sizeHint'> {
+export interface CollectOptions extends Pick<ReadTarOptions, 'label' | 'limits' | 'onRawChunk' | 'onRawHashed' | 'onTarChunk' | 'requireGzip'> {
   /** The bytes of `input` when the caller reads them (a tee); a second pass reads `input` itself. */
   source?: NodeJS.ReadableStream;
   /** The path a binary is reported under (default: the archive path as stored). */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -69,6 +69,23 @@ describe('inflating on a worker thread or on the calling thread', () => {
     const { inflatedOn: _a, ...mainFacts } = main?.result ?? {};
     const { inflatedOn: _b, ...workerFacts } = worker?.result ?? {};
     expect(workerFacts).toEqual(mainFacts);
+  });
+
+  it('inflates a stream on the worker too, fed chunk by chunk from this thread', async () => {
+    const fromStream: string[] = [];
+    const result = await readTar(
+      createReadStream(file),
+      async (info, body) => {
+        let bytes = 0;
+        await body.forEach((chunk) => void (bytes += chunk.length));
+        fromStream.push(`${info.path} ${bytes}`);
+      },
+      { inflate: 'worker' },
+    );
+    expect(result.inflatedOn).toBe('worker');
+    expect(result.eof).toBe(true);
+    const { entries } = await readWith(file, 'main-thread');
+    expect(fromStream).toEqual(entries.map((e) => e.split(' ').slice(1, 3).join(' ')));
   });
 
   it("chooses the worker for inputs of WORKER_MIN_BYTES and more, the caller's thread below", async () => {

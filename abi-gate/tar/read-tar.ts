@@ -123,7 +123,7 @@ export async function readTar(
     if (result.gzip) {
       result.gzipFlags = first.length >= 4 ? (first[3] as number) : null;
       result.gzipFirstMemberEmpty = result.gzipFlags === 0 ? firstMemberEmpty(first) : null;
-      const place = inflatePlace(options.inflate ?? 'auto', head?.size ?? options.sizeHint ?? null);
+      const place = inflatePlace(options.inflate ?? 'auto', head?.size ?? null);
       // A file inflated on the worker is read there too: this thread never touches its
       // compressed bytes (unless a caller wants to see each of them).
       const byWorker = place === 'worker' && typeof input === 'string' && options.onRawChunk === undefined;

@@ -104,12 +104,10 @@ export interface ReadTarOptions {
   /** Name used in error messages; defaults to the path or `<stream>`. */
   label?: string;
   /**
-   * Where gzip is inflated (tar/inflate.ts): 'auto' (the default) uses a worker thread for inputs
-   * of 8 MiB and more, known from the file's size or `sizeHint`, and the calling thread otherwise.
+   * Where gzip is inflated (tar/inflate.ts): 'auto' (the default) uses a worker thread for files
+   * of 8 MiB and more, and the calling thread for smaller files and for streams.
    */
   inflate?: 'auto' | 'main-thread' | 'worker';
-  /** The raw size of a stream input, when the caller knows it (lets 'auto' choose). */
-  sizeHint?: number;
 }
 
 export interface ReadTarResult {

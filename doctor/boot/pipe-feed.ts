@@ -97,11 +97,7 @@ export class PipeFeed {
  * The install exec's stdin and its line handler: when the container says it reads the pipe, the
  * stream goes there and stdin ends; when it says stdin, the stream goes through stdin.
  */
-export function channelSwitch(stream: Readable, pipe: PipeFeed | null): {
-  stdin: PassThrough;
-  onLine: (line: string) => void;
-  chosen: () => FeedChannel | null;
-} {
+export function channelSwitch(stream: Readable, pipe: PipeFeed | null): { stdin: PassThrough; onLine: (line: string) => void } {
   const stdin = new PassThrough();
   let chosen: FeedChannel | null = null;
   const onLine = (line: string): void => {
@@ -116,7 +112,7 @@ export function channelSwitch(stream: Readable, pipe: PipeFeed | null): {
       cutShortInto(stream, stdin);
     }
   };
-  return { stdin, onLine, chosen: () => chosen };
+  return { stdin, onLine };
 }
 
 /** When `stream` stops without its end (an error, a destroy, even before this call), so does `into`. */
