@@ -1,8 +1,9 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { ToolError } from '../../abi-gate/index.js';
 import type { DockerClient } from './docker-client.js';
 import { dockerClient } from './dockerode-client.js';
+import { loadDockerode } from './dockerode-load.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
 
@@ -21,7 +22,8 @@ export function engineAddress(): string {
  * so a CLI run without Docker fails before any work and says where it looked.
  */
 export async function connectEngine(options: EngineOptions = {}): Promise<Docker> {
-  const docker = new Docker();
+  const Dockerode = loadDockerode();
+  const docker = new Dockerode();
   const timeoutMs = options.pingTimeoutMs ?? 5_000;
   let timer: NodeJS.Timeout | undefined;
   try {
