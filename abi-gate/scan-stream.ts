@@ -33,9 +33,7 @@ export interface CollectHooks {
   entry?(info: TarEntryInfo): ChunkObserver | 'skip' | undefined;
 }
 
-export interface CollectOptions extends Pick<ReadTarOptions, 'label' | 'limits' | 'onRawChunk' | 'onRawHashed' | 'onTarChunk' | 'requireGzip'> {
-  /** The bytes of `input` when the caller reads them (a tee); a second pass reads `input` itself. */
-  source?: NodeJS.ReadableStream;
+export interface CollectOptions extends Pick<ReadTarOptions, 'label' | 'limits' | 'onRawHashed' | 'onTarChunk' | 'requireGzip'> {
   /** The path a binary is reported under (default: the archive path as stored). */
   reportPath?(info: TarEntryInfo): string;
   hooks?: CollectHooks;
@@ -61,10 +59,10 @@ export class TarBinaryCollector {
   }
 
   async collect(): Promise<ReadTarResult> {
-    const { hooks, reportPath, source } = this.options;
-    const readOptions: ReadTarOptions = { ...this.options };
+    const { hooks, reportPath, label, limits, onRawHashed, onTarChunk, requireGzip } = this.options;
+    const readOptions: ReadTarOptions = { label, limits, onRawHashed, onTarChunk, requireGzip };
     const result = await readTar(
-      source ?? this.input,
+      this.input,
       (info, body) => {
         const observer = hooks?.entry?.(info);
         if (info.type !== 'file') return undefined;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +24,12 @@ async function readWith(file: string, inflate: Place, options: ReadTarOptions = 
     file,
     async (info, body) => {
       let bytes = 0;
-      let sum = 0;
+      const hash = createHash('sha256');
       await body.forEach((chunk) => {
         bytes += chunk.length;
-        for (let i = 0; i < chunk.length; i += 997) sum = (sum * 31 + (chunk[i] as number)) >>> 0;
+        hash.update(chunk);
       });
-      entries.push(`${info.type} ${info.path} ${bytes} ${sum}`);
+      entries.push(`${info.type} ${info.path} ${bytes} ${hash.digest('hex')}`);
     },
     { ...options, inflate },
   );
@@ -60,8 +60,10 @@ function gnuTarGz(name: string, bigBytes: number): string {
 describe('inflating on a worker thread or on the calling thread', () => {
   const file = gnuTarGz('real', 3 * 1024 * 1024);
 
-  it('reads the same entries, bodies and gzip facts in both places', async () => {
-    const [main, worker] = await Promise.all(PLACES.map((place) => readWith(file, place)));
+  it('reads the same entries, bodies, gzip facts and file hash in both places', async () => {
+    const hashes: string[] = [];
+    const [main, worker] = await Promise.all(PLACES.map((place) => readWith(file, place, { onRawHashed: (sha256) => void hashes.push(sha256) })));
+    expect(hashes).toEqual([0, 1].map(() => createHash('sha256').update(readFileSync(file)).digest('hex')));
     expect(main?.result.inflatedOn).toBe('main-thread');
     expect(worker?.result.inflatedOn).toBe('worker');
     expect(worker?.entries).toEqual(main?.entries);

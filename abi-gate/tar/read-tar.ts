@@ -18,6 +18,11 @@ const RATIO_GRACE_BYTES = 16 * 1024 * 1024;
  */
 const INFLATE_CHUNK = 256 * 1024;
 const READ_CHUNK = 1024 * 1024;
+/**
+ * A file's first bytes, read before the rest to tell gzip from tar and look at its first member;
+ * a worker that inflates the file reads them again, so they are few.
+ */
+const HEAD_BYTES = 64 * 1024;
 
 /**
  * Reads a tar or tar.gz in one streaming pass and calls `onEntry` for every entry, in archive
@@ -95,7 +100,6 @@ export async function readTar(
   };
 
   const countRaw = (chunk: Buffer): void => {
-    options.onRawChunk?.(chunk);
     rawHash?.update(chunk);
     result.rawBytes += chunk.length;
     if (chunk.length >= 8) {
@@ -125,8 +129,8 @@ export async function readTar(
       result.gzipFirstMemberEmpty = result.gzipFlags === 0 ? firstMemberEmpty(first) : null;
       const place = inflatePlace(options.inflate ?? 'auto', head?.size ?? null);
       // A file inflated on the worker is read there too: this thread never touches its
-      // compressed bytes (unless a caller wants to see each of them).
-      const byWorker = place === 'worker' && typeof input === 'string' && options.onRawChunk === undefined;
+      // compressed bytes.
+      const byWorker = place === 'worker' && typeof input === 'string';
       const g: Inflater =
         place === 'main-thread'
           ? new ThreadpoolInflater(INFLATE_CHUNK)
@@ -273,7 +277,7 @@ async function readHead(path: string): Promise<{ size: number; first: Buffer }> 
     handle = await open(path, 'r');
     const info = await handle.stat();
     if (!info.isFile()) throw new TarError('missing', `${path}: not a regular file`);
-    const first = Buffer.allocUnsafe(Math.min(READ_CHUNK, info.size));
+    const first = Buffer.allocUnsafe(Math.min(HEAD_BYTES, info.size));
     let filled = 0;
     while (filled < first.length) {
       const { bytesRead } = await handle.read(first, filled, first.length - filled, filled);

@@ -88,12 +88,9 @@ export interface ReadTarOptions {
   /** Refuse input that is not gzip (doctor reads `.tar.gz` releases). */
   requireGzip?: boolean;
   /**
-   * Sees every raw input byte (compressed when gzip) in order, on the calling thread. A file
-   * inflated on a worker is then read on this thread too: to hash the file, `onRawHashed` is
-   * cheaper.
+   * Gets the sha256 of the raw input (the file as it is, compressed when gzip) and its size once
+   * every byte was read, from whichever thread read them.
    */
-  onRawChunk?: (chunk: Buffer) => void;
-  /** Gets the sha256 of the raw input (the file as it is) and its size once every byte was read. */
   onRawHashed?: (sha256: string, bytes: number) => void;
   /**
    * Sees every byte of the plain tar stream (inflated when gzip) in order, before the entries in

@@ -50,13 +50,6 @@ export interface BootOptions {
   signal?: AbortSignal;
   /** verify --boot's clock, so its phases and the boot's share one origin. */
   clock?: PhaseClock;
-  /** The install's named pipe, made ahead by the caller (null: none); the boot closes it. */
-  pipe?: Promise<PipeFeed | null>;
-}
-
-/** The install's named pipe when the engine shares this machine's files (pipe-feed.ts). */
-export function makePipe(client: DockerClient): Promise<PipeFeed | null> {
-  return client.sharesFiles().then((shares) => (shares ? PipeFeed.make() : null));
 }
 
 export interface BootResult {
@@ -113,11 +106,12 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
   options.signal?.throwIfAborted();
   const clock = options.clock ?? new PhaseClock();
   const began = clock.now();
-  let piping = options.pipe;
+  let piping: Promise<PipeFeed | null> | null = null;
   try {
     const client = options.client ?? (await connectClient());
-    // Asked while the image is made ready: whether the install can go through a named pipe.
-    piping ??= makePipe(client);
+    // Made while the image is made ready: the install's named pipe, where the engine shares
+    // this machine's files (pipe-feed.ts).
+    piping = client.sharesFiles().then((shares) => (shares ? PipeFeed.make() : null));
     piping.catch(ignore);
     const image = await clock.time('image', () =>
       ensureImage(client, {
@@ -161,7 +155,7 @@ export async function bootTarball(tarball: string, options: BootOptions = {}): P
     options.signal?.throwIfAborted();
     throw error;
   } finally {
-    // The pipe and its folder go whatever happened, made here or ahead by the caller.
+    // The pipe and its folder go whatever happened.
     await (await piping?.catch(() => null))?.close();
   }
 }

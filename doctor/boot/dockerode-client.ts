@@ -262,7 +262,7 @@ function feed(input: NodeJS.ReadableStream, socket: NodeJS.ReadWriteStream & { d
   source.once('close', () => close());
   socket.once('close', () => {
     source.off('data', onData);
-    // Keep draining what is left, so a tee upstream is never held by a reader that is gone.
+    // Keep draining what is left, so the feed upstream is never held by a reader that is gone.
     source.resume();
   });
 }

@@ -20,7 +20,7 @@ import { TarFeed } from './tar-feed.js';
 import { describeTimings, PhaseClock } from './timings.js';
 
 /** What `verify --boot` passes on to each boot (the read, scan and clock are its own). */
-export type VerifyBootOptions = Omit<BootOptions, 'scan' | 'source' | 'clock' | 'runId' | 'pipe'>;
+export type VerifyBootOptions = Omit<BootOptions, 'scan' | 'source' | 'clock' | 'runId'>;
 
 export interface VerifyBootResult {
   report: VerifyReport;

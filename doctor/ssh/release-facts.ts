@@ -37,8 +37,8 @@ export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
       exitCode: 2,
     });
   }
-  // One read of the file: the hash sees the same bytes the tar reader does.
-  const hash = createHash('sha256');
+  // One read of the file: the hash is of the same bytes the tar reader inflates.
+  let sha256: string | null = null;
   let product: Buffer | null = null;
   let hostCheck: Buffer | null = null;
   let unpackedBytes = 0;
@@ -54,7 +54,7 @@ export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
         if (inside === 'product.json') product = Buffer.concat(chunks);
         else hostCheck = Buffer.concat(chunks);
       });
-    }, { label: tarball, onRawChunk: (chunk) => hash.update(chunk) });
+    }, { label: tarball, onRawHashed: (digest) => void (sha256 = digest) });
   } catch (error) {
     throw new ToolError('TARBALL_UNREADABLE', `${tarball}: not a readable .tar.gz: ${(error as Error).message}`, {
       hint: 'run doctor verify on it',
@@ -76,5 +76,6 @@ export async function readReleaseFacts(tarball: string): Promise<ReleaseFacts> {
       // An unparsable product.json is verify's finding; here the launcher is found by listing bin/.
     }
   }
-  return { tarball, sha256: hash.digest('hex'), size, manifest, manifestNote, commit, serverApplicationName, hostCheck, unpackedBytes };
+  if (sha256 === null) throw new ToolError('TARBALL_UNREADABLE', `${tarball}: read to its end but not hashed`, { exitCode: 2 });
+  return { tarball, sha256, size, manifest, manifestNote, commit, serverApplicationName, hostCheck, unpackedBytes };
 }
