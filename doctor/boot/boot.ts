@@ -257,5 +257,5 @@ async function learnRuntime(box: BootContainer, scanning: Promise<InstallScan>):
   const probed = parseRuntimeProbe((await box.exec(['sh', '-c', RUNTIME_SCRIPT])).stdout);
   const { targets } = loadTargets((await scanning).files);
   const machine = targets.find((f) => f.path === 'node')?.machine ?? targets[0]?.machine ?? 'x86_64';
-  return readRuntime((path) => box.readFile(path), probed, machine, new Set(targets.flatMap((f) => f.needed)));
+  return readRuntime((paths) => box.readFiles(paths), probed, machine, new Set(targets.flatMap((f) => f.needed)));
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
 import type { ContainerClient, DockerClient, ExecOptions, ExecResult } from './docker-client.js';
+import { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar } from './fetch-files.js';
 import { currentOwner, DEFAULT_LEASE_MS, ownerLabels, type Owner } from './owner.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
@@ -88,8 +89,12 @@ export class BootContainer implements AsyncDisposable {
     return this.client.exec(cmd, options);
   }
 
-  readFile(path: string): Promise<Buffer | null> {
-    return this.client.readFile(path);
+  /** The regular files among `paths` (absolute), read in one exec of the container's tar. */
+  async readFiles(paths: string[]): Promise<Map<string, Buffer>> {
+    if (paths.length === 0) return new Map();
+    const chunks: Buffer[] = [];
+    await this.exec(['sh', '-c', FETCH_FILES_SCRIPT, 'sh', ...fetchFilesArgs(paths)], { onStdout: (chunk) => chunks.push(chunk) });
+    return filesFromTar(Buffer.concat(chunks), `container ${this.id.slice(0, 12)}`);
   }
 
   /**

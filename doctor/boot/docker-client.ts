@@ -9,6 +9,8 @@ export interface ExecOptions {
   workingDir?: string;
   /** Called with each complete output line (stdout and stderr apart), as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Takes stdout's bytes as they arrive (binary output): the result's `stdout` is then empty. */
+  onStdout?: (chunk: Buffer) => void;
   /** Ends the wait for the command (its output so far is returned); the command itself goes with its container. */
   signal?: AbortSignal;
   /**
@@ -42,8 +44,6 @@ export interface ContainerClient {
   readonly id: string;
   start(): Promise<void>;
   exec(cmd: string[], options?: ExecOptions): Promise<ExecResult>;
-  /** The bytes of one regular file in the container, or null when the path is not one. */
-  readFile(path: string): Promise<Buffer | null>;
   /** Kills (SIGKILL) and removes the container with its volumes; one already gone is no error. */
   remove(): Promise<void>;
 }

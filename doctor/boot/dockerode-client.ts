@@ -5,7 +5,6 @@ import { hostname, release } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
-import { readTar } from '../../abi-gate/index.js';
 import type { ContainerClient, ContainerSpec, ContainerSummary, DockerClient, ExecOptions, ExecResult } from './docker-client.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
@@ -159,16 +158,6 @@ class DockerodeContainer implements ContainerClient {
     return execIn(this.container, cmd, options);
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
-    const chunks: Buffer[] = [];
-    const stream = await this.container.getArchive({ path });
-    await readTar(stream, async (entry, body) => {
-      if (entry.type !== 'file') return body.skip();
-      await body.forEach((chunk) => chunks.push(chunk));
-    }, { label: `container:${path}` });
-    return chunks.length === 0 ? null : Buffer.concat(chunks);
-  }
-
   async remove(): Promise<void> {
     debug('removing %s', this.id.slice(0, 12));
     try {
@@ -213,7 +202,8 @@ export async function execIn(container: Docker.Container, cmd: string[], options
   }
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const out = collect(stdout, 'stdout', options.onLine);
+  const onStdout = options.onStdout;
+  const out = onStdout === undefined ? collect(stdout, 'stdout', options.onLine) : tap(stdout, onStdout);
   const err = collect(stderr, 'stderr', options.onLine);
   container.modem.demuxStream(stream, stdout, stderr);
   await new Promise<void>((resolve, reject) => {
@@ -264,6 +254,14 @@ function feed(input: NodeJS.ReadableStream, socket: NodeJS.ReadWriteStream & { d
     source.off('data', onData);
     // Keep draining what is left, so the feed upstream is never held by a reader that is gone.
     source.resume();
+  });
+}
+
+function tap(stream: PassThrough, onChunk: (chunk: Buffer) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    stream.on('data', onChunk);
+    stream.on('end', () => resolve(''));
+    stream.on('error', reject);
   });
 }
 

@@ -17,5 +17,6 @@ export { bootChecks, bootFailure, verifyAndBoot, type VerifyBootOptions, type Ve
 export type { RuntimeFacts } from './runtime.js';
 export { ADDON_LOADER_JS, INSPECT_SCRIPT, parseInspect, parseRuntimeProbe, type InspectOutput, type RuntimeProbe } from './inspect-script.js';
 export { pickServerBin, type Installed } from './install.js';
-export { readRuntime } from './runtime.js';
+export { readRuntime, type ReadFiles } from './runtime.js';
+export { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar } from './fetch-files.js';
 export type { ServerStart } from './server.js';

@@ -30,14 +30,17 @@ function highest(defs: string[], family: string): string | null {
   return versions.at(-1) ?? null;
 }
 
+/** The bytes of every path that is a readable file there, in one round trip (fetch-files.ts). */
+export type ReadFiles = (paths: string[]) => Promise<Map<string, Buffer>>;
+
 /**
  * The runtime the prediction is made for: glibc from getconf, the sonames its ld.so.cache lists
  * for the tarball's arch, and the version definitions of each library the tarball needs (and of
- * libstdc++), read through `read` (copied out of a container, fetched over SSH) and scanned with
- * abi-gate.
+ * libstdc++), read through `read` all at once (out of a container, over SSH) and scanned with
+ * abi-gate. A library that cannot be read is a runtime without its definitions.
  */
 export async function readRuntime(
-  read: (path: string) => Promise<Buffer | null>,
+  read: ReadFiles,
   facts: RuntimeProbe,
   machine: Machine,
   needed: Iterable<string>,
@@ -49,20 +52,22 @@ export async function readRuntime(
   const wanted = new Set([...needed, 'libstdc++.so.6'].filter((s) => bySoname.has(s)));
   const versionDefs: Record<string, string[]> = {};
   const paths: Record<string, string> = {};
-  await Promise.all(
-    [...wanted].map(async (soname) => {
-      const path = bySoname.get(soname) ?? '';
-      const bytes = await read(path).catch((error: unknown) => {
-        debug('cannot copy %s out: %o', path, error);
-        return null;
-      });
-      if (bytes === null) return;
-      const scanned = scanBuffer(bytes, path);
-      if (scanned === null || !('versionDefs' in scanned) || scanned.versionDefs === undefined) return;
-      versionDefs[soname] = scanned.versionDefs;
-      paths[soname] = path;
-    }),
-  );
+  const files = await read([...new Set([...wanted].map((soname) => bySoname.get(soname) ?? ''))]).catch((error: unknown) => {
+    debug('cannot read the libraries: %o', error);
+    return new Map<string, Buffer>();
+  });
+  for (const soname of wanted) {
+    const path = bySoname.get(soname) ?? '';
+    const bytes = files.get(path);
+    if (bytes === undefined) {
+      debug('%s (%s) was not read', soname, path);
+      continue;
+    }
+    const scanned = scanBuffer(bytes, path);
+    if (scanned === null || !('versionDefs' in scanned) || scanned.versionDefs === undefined) continue;
+    versionDefs[soname] = scanned.versionDefs;
+    paths[soname] = path;
+  }
   return {
     glibc: facts.glibc,
     glibcRaw: facts.glibcRaw,
