@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { printCliError, type CliIo } from './cli-error.js';
 import { trapSignals, type SignalTarget } from './cli-signals.js';
+import { stdoutWriter } from './cli-stdout.js';
 import { ToolError } from './errors.js';
 
 export type { CliIo } from './cli-error.js';
@@ -109,7 +110,7 @@ export async function runTool(tool: ToolSpec, argv: readonly string[], io: CliIo
 export async function runBin(tool: ToolSpec, target?: SignalTarget): Promise<void> {
   const trap = trapSignals(target);
   const io: CliIo = {
-    stdout: (text) => void process.stdout.write(text),
+    stdout: stdoutWriter(),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
     // Asked only by a command that draws progress: making process.stderr (and loading tty) costs

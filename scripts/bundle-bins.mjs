@@ -74,6 +74,46 @@ function ownModuleUrls(out) {
 /** Every bundled `import 'debug'` gets this wrapper, which loads debug itself only under DEBUG. */
 const LAZY_DEBUG = join(root, 'abi-gate', 'bundle', 'debug-lazy.mjs');
 
+/**
+ * yargs and cliui read `process.stdout.columns` for a width: yargs' platform shim when it loads,
+ * cliui whenever yargs builds help, which it does before every command it runs (to cache it).
+ * Reading it builds process.stdout (a tty stream, or a net socket for a pipe, with node's stream
+ * modules): ~2 ms of every start-up, for a width the CLI shell never needs unless it prints help.
+ * yargs' read becomes a getter, asked when yargs wants it (`.wrap(null)` means never); cliui's is
+ * skipped when fd 1 is no character device, since no terminal then has columns to give (the 80
+ * it falls back to is what it answers there anyway). A yargs or cliui whose code no longer has
+ * these lines fails the build rather than silently losing the patch.
+ */
+const NO_STDOUT_AT_START_UP = [
+  {
+    file: /[\\/]node_modules[\\/](.*[\\/])?yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    from: "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null",
+    to: "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
+  },
+  {
+    file: /[\\/]node_modules[\\/](.*[\\/])?cliui[\\/]build[\\/]lib[\\/]index\.js$/,
+    from: "if (typeof process === 'object' && process.stdout && process.stdout.columns) {",
+    to: "if (typeof process === 'object' && mayBeTerminal() && process.stdout && process.stdout.columns) {",
+    append: [
+      "import { fstatSync as fstatForColumns } from 'node:fs';",
+      'function mayBeTerminal() {',
+      '  try { return fstatForColumns(1).isCharacterDevice(); } catch { return true; }',
+      '}',
+    ].join('\n'),
+  },
+];
+function noStdoutAtStartUp() {
+  return {
+    name: 'no-stdout-at-start-up',
+    transform(code, id) {
+      const patch = NO_STDOUT_AT_START_UP.find((p) => p.file.test(id));
+      if (patch === undefined) return null;
+      if (!code.includes(patch.from)) throw new Error(`${id}: no \`${patch.from}\` to patch: update scripts/bundle-bins.mjs for this version`);
+      return { code: `${code.replace(patch.from, patch.to)}${patch.append === undefined ? '' : `\n${patch.append}\n`}`, map: null };
+    },
+  };
+}
+
 /** yargs is imported lazily by the CLI shell (libraries importing abi-gate need not load it), but every run parses. */
 const EVERY_RUN = /[\\/]node_modules[\\/]yargs[\\/]/;
 
@@ -115,6 +155,7 @@ async function bundle(tool) {
     external: [/^node:/, 'ajv', 'dockerode', 'node-fetch', 'tar', /^ssh2/],
     plugins: [
       ownModuleUrls(out),
+      noStdoutAtStartUp(),
       {
         name: 'lazy-debug',
         resolveId: (id, importer) => (id === 'debug' && importer !== LAZY_DEBUG ? LAZY_DEBUG : null),

@@ -133,6 +133,23 @@ describe.skipIf(!existsSync(join(ROOT, 'dist', 'abi-gate', 'abi-gate.cjs')))('th
     expect(caches()).toEqual([`abi-gate-code.cjs.v8-${process.versions.v8}-${process.arch}.cache`]);
   });
 
+  it('scans one file without building process.stdout or loading node’s streams (start-up, issue 12)', () => {
+    // Recorded as the process exits: what the run loaded, and whether process.stdout was built.
+    const probe = join(copy, 'probe.cjs');
+    writeFileSync(probe, [
+      "const { writeSync } = require('node:fs');",
+      "let built = false;",
+      "const own = Object.getOwnPropertyDescriptor(process, 'stdout');",
+      "Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, get() { built = true; return own.get.call(process); } });",
+      "process.on('exit', () => writeSync(2, JSON.stringify({ built, streams: process.moduleLoadList.filter((m) => / (stream|net|tty)$/.test(m)) })));",
+    ].join('\n'));
+    // A C library, as the bench's one .node: C++ symbols would start c++filt (child_process, streams).
+    const result = spawnSync(process.execPath, ['--require', probe, bin, 'scan', 'fixtures/elf/symver-glibc-2.28.so'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/symver-glibc-2\.28\.so/);
+    expect(JSON.parse(result.stderr)).toEqual({ built: false, streams: [] });
+  });
+
   it('prints the same with its cache, with a refused cache and with none', () => {
     const runs = () => [run(...scan), run(...check), run(...tarball), run('--version')];
     const cached = runs();
