@@ -1,11 +1,12 @@
 // packager: packing the ~200 MB server tree against GNU tar + gzip -6 on the same tree
 // (issue 3, "Speed and memory"). Its last output is kept for the doctor benchmark.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, runOnce } from '../lib/measure.mjs';
 import { describeTree, nodeBinary, serverTree, treeCommit, WORK } from '../lib/inputs.mjs';
 import { compared, fastestNote, skipped } from '../lib/report.mjs';
-import { childEnv, missingReason, toolCommand } from '../lib/tools.mjs';
+import { childEnv, DIST, missingReason, toolCommand } from '../lib/tools.mjs';
 
 const PACKAGED = join(WORK, 'packaged');
 const OUT = join(WORK, 'tmp', 'packager-out');
@@ -25,6 +26,24 @@ export function findTarball(dir) {
   return found.length === 1 ? join(dir, found[0]) : null;
 }
 
+/**
+ * What the kept tarball was made from: the bench tree and the packager that packed it (its code
+ * and the release contract's, generated check-requirements.sh included), so a changed packager
+ * packs again instead of handing doctor a release it calls stale.
+ */
+function packagedRecipe() {
+  const hash = createHash('sha256').update(treeCommit());
+  for (const folder of ['packager', 'release']) {
+    const files = readdirSync(join(DIST, folder), { recursive: true }).map(String).sort();
+    for (const file of files) {
+      const path = join(DIST, folder, file);
+      if (!/\.(js|sh|json)$/.test(file)) continue;
+      hash.update(`${folder}/${file}\0`).update(readFileSync(path));
+    }
+  }
+  return hash.digest('hex');
+}
+
 function keepOutput(from, recipe) {
   rmSync(PACKAGED, { recursive: true, force: true });
   renameSync(from, PACKAGED);
@@ -36,7 +55,7 @@ function keepOutput(from, recipe) {
  * benchmark did not run in this invocation. Null when packager is not built.
  */
 export async function packagedTarball(ctx) {
-  const recipe = treeCommit();
+  const recipe = packagedRecipe();
   const stamp = `${PACKAGED}.recipe`;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === recipe) {
     const tgz = findTarball(PACKAGED);
@@ -90,7 +109,7 @@ export async function build(ctx) {
   const tgz = findTarball(OUT);
   const notes = [`input: ${(shape.bytes / 1e6).toFixed(0)} MB in ${shape.files} files, ${shape.elf} ELF`];
   if (tgz) {
-    keepOutput(OUT, treeCommit());
+    keepOutput(OUT, packagedRecipe());
     notes.push(`output kept for doctor: ${findTarball(PACKAGED)}`);
   } else {
     notes.push(`no single .tar.gz found in ${OUT}`);

@@ -34,9 +34,22 @@ unmet_json=''
 host_json=''
 missing_libs=' '
 stop_glibc=0
+nl='
+'
+tab='	'
 
+# The check runs before every server start, so it keeps forks few (each costs about 1 ms of CPU):
+# the shell does what it can itself; uname, ldconfig, od (once a library) and tr | grep (once a
+# library file whose versions are asked) run where it cannot.
+
+# json_str TEXT: sets $js to TEXT as a JSON string (control characters dropped, \ and " escaped).
+# Printable text without either, nearly every value, needs no rewriting and no fork.
 json_str() {
-  printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')"
+  case "$1" in
+    *'"'* | *'\'* | *[![:print:]]*)
+      js="\"$(printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')\"" ;;
+    *) js="\"$1\"" ;;
+  esac
 }
 
 # unmet REQUIREMENT NEEDS HAS MESSAGE
@@ -44,18 +57,44 @@ unmet() {
   unmet_count=$((unmet_count + 1))
   unmet_text="$unmet_text$4
 "
-  if [ -n "$3" ]; then has=$(json_str "$3"); else has=null; fi
-  unmet_json="$unmet_json${unmet_json:+,}{\"requirement\":$(json_str "$1"),\"needs\":$(json_str "$2"),\"has\":$has,\"message\":$(json_str "$4")}"
+  if [ -n "$3" ]; then json_str "$3"; has=$js; else has=null; fi
+  json_str "$1"
+  requirement=$js
+  json_str "$2"
+  needs=$js
+  json_str "$4"
+  unmet_json="$unmet_json${unmet_json:+,}{\"requirement\":$requirement,\"needs\":$needs,\"has\":$has,\"message\":$js}"
 }
 
 # host_fact KEY VALUE: what was found, for --json
 host_fact() {
-  if [ -n "$2" ]; then value=$(json_str "$2"); else value=null; fi
-  host_json="$host_json${host_json:+,}$(json_str "$1"):$value"
+  if [ -n "$2" ]; then json_str "$2"; value=$js; else value=null; fi
+  json_str "$1"
+  host_json="$host_json${host_json:+,}$js:$value"
 }
 
-# version_ge A B: A >= B, comparing dotted numbers part by part
+# version_ge A B: A >= B, comparing dotted numbers part by part as awk's x + 0 does (a missing or
+# empty part is 0). Parts of plain digits are compared here; anything else goes to awk, whose x + 0
+# reads "3rc1" as 3 and "1e3" as 1000 (never met: uname and the loader's version names give digits).
 version_ge() {
+  ge_a=$1
+  ge_b=$2
+  while [ -n "$ge_a$ge_b" ]; do
+    ge_x=${ge_a%%.*}
+    ge_y=${ge_b%%.*}
+    case "$ge_a" in *.*) ge_a=${ge_a#*.} ;; *) ge_a='' ;; esac
+    case "$ge_b" in *.*) ge_b=${ge_b#*.} ;; *) ge_b='' ;; esac
+    case "$ge_x$ge_y" in *[!0123456789]*) version_ge_awk "$1" "$2"; return ;; esac
+    # Without leading zeros, 15 digits at most: test's integers and awk's doubles are then exact.
+    ge_x=${ge_x#"${ge_x%%[!0]*}"}
+    ge_y=${ge_y#"${ge_y%%[!0]*}"}
+    if [ "${#ge_x}" -gt 15 ] || [ "${#ge_y}" -gt 15 ]; then version_ge_awk "$1" "$2"; return; fi
+    [ "${ge_x:-0}" -eq "${ge_y:-0}" ] || { [ "${ge_x:-0}" -gt "${ge_y:-0}" ]; return; }
+  done
+  return 0
+}
+
+version_ge_awk() {
   awk -v a="$1" -v b="$2" 'BEGIN {
     n = split(a, x, "."); m = split(b, y, "."); if (m > n) n = m
     for (i = 1; i <= n; i++) if (x[i] + 0 != y[i] + 0) exit (x[i] + 0 > y[i] + 0 ? 0 : 1)
@@ -70,16 +109,52 @@ our_elf() {
   [ "$#" -ge 20 ] && [ "$1 $2 $3 $4 $5" = "127 69 76 70 $ELF_CLASS" ] && [ "${19} ${20}" = "$ELF_MACHINE" ]
 }
 
-ldconfig_cache=''
-for candidate in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do
-  if command -v "$candidate" >/dev/null 2>&1; then
-    ldconfig_cache=$("$candidate" -p 2>/dev/null) && [ -n "$ldconfig_cache" ] && break
-  fi
-done
+# ldconfig_libs: the ldconfig cache's entries for this release's arch, one "SONAME PATH" line each,
+# read on first need: one awk pass, not one per library looked up. Lines are walked with a for
+# loop: dash's ${x#*pattern} takes time quadratic in the length of x (0.3 s on a 30 kB cache).
+ldconfig_read=0
+ldconfig_libs=''
+read_ldconfig() {
+  ldconfig_read=1
+  ldconfig_cache=''
+  for candidate in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do
+    if command -v "$candidate" >/dev/null 2>&1; then
+      ldconfig_cache=$("$candidate" -p 2>/dev/null) && [ -n "$ldconfig_cache" ] && break
+    fi
+  done
+  [ -n "$ldconfig_cache" ] || return 0
+  ldconfig_libs=$(printf '%s\n' "$ldconfig_cache" | awk -v t="$LDCONFIG_TAG" 'index($0, t) { print $1, $NF }')
+}
 
 # find_lib SONAME: sets $found to the file the loader would open (LD_LIBRARY_PATH, then the
-# ldconfig cache filtered by this release's arch, then the default directories), else fails
+# ldconfig cache filtered by this release's arch, then the default directories), else fails.
+# Answers are kept, one "SONAME<tab>PATH" line each (PATH empty: not found): require_glibc,
+# require_library and require_floor ask for the same sonames. An answer with a tab or a newline in
+# it is not kept, lest it read as two (the generator writes a soname's control characters as ?,
+# but an LD_LIBRARY_PATH entry may hold any).
+find_lib_answers=''
 find_lib() {
+  saved_ifs=$IFS
+  IFS=$nl
+  for answer in $find_lib_answers; do
+    case "$answer" in
+      "$1$tab"*)
+        IFS=$saved_ifs
+        found=${answer#"$1$tab"}
+        [ -n "$found" ]
+        return ;;
+    esac
+  done
+  IFS=$saved_ifs
+  search_lib "$1"
+  case "$1$found" in
+    *"$tab"* | *"$nl"*) ;;
+    *) find_lib_answers="$find_lib_answers$1$tab$found$nl" ;;
+  esac
+  [ -n "$found" ]
+}
+
+search_lib() {
   found=''
   saved_ifs=$IFS
   IFS=:
@@ -88,32 +163,70 @@ find_lib() {
     if [ -n "$dir" ] && our_elf "$dir/$1"; then found="$dir/$1"; return 0; fi
   done
   IFS=$saved_ifs
-  for path in $(printf '%s\n' "$ldconfig_cache" | awk -v n="$1" -v t="$LDCONFIG_TAG" '$1 == n && index($0, t) { print $NF }'); do
-    if our_elf "$path"; then found=$path; return 0; fi
+  [ "$ldconfig_read" = 1 ] || read_ldconfig
+  IFS=$nl
+  for entry in $ldconfig_libs; do
+    case "$entry" in
+      "$1 "*)
+        IFS=$saved_ifs
+        if our_elf "${entry#"$1 "}"; then found=${entry#"$1 "}; return 0; fi ;;
+    esac
   done
+  IFS=$saved_ifs
   for dir in $LIB_DIRS; do
     if our_elf "$dir/$1"; then found="$dir/$1"; return 0; fi
   done
   return 1
 }
 
-# highest FILE FAMILY: the highest FAMILY_<n.n.n> version the file defines; for GLIBC also the
-# "release version" banner (glibc 2.31 defines no GLIBC_2.31 node; its banner says 2.31)
-highest() {
-  tr '\000' '\n' < "$1" 2>/dev/null | awk -v p="$2_" '
-    function newer(a, b,   x, y, n, m, i) {
-      n = split(a, x, "."); m = split(b, y, "."); if (m > n) n = m
-      for (i = 1; i <= n; i++) if (x[i] + 0 != y[i] + 0) return x[i] + 0 > y[i] + 0
-      return 0 }
-    index($0, p) == 1 { v = substr($0, length(p) + 1); if (v ~ /^[0-9]+(\.[0-9]+)*$/ && newer(v, best)) best = v }
-    p == "GLIBC_" && /release version [0-9]/ {
-      v = $0; sub(/.*release version /, "", v); sub(/[^0-9.].*/, "", v); sub(/\.$/, "", v)
-      if (v ~ /^[0-9]+(\.[0-9]+)*$/ && newer(v, best)) best = v }
-    END { print best }'
+# versions_in FILE: sets $versions to the strings of FILE that look like version names
+# (LETTERS_1.2.3, which covers every floor family) and its "release version" banners, one a line.
+# Reading a 2 MB library costs more than everything else here, so the last file read is kept:
+# the GLIBCXX and CXXABI floors, and the versions asked of one library, come one after another.
+# grep runs in the C locale (a UTF-8 one would call the binary's strings a binary file) and
+# without GREP_OPTIONS (CentOS 7's grep honours it, e.g. --color=always).
+versions_file=''
+versions_in() {
+  [ "$versions_file" = "$1" ] && return 0
+  versions=$(unset GREP_OPTIONS; tr '\000' '\n' < "$1" 2>/dev/null | LC_ALL=C grep -E '^[A-Za-z][A-Za-z0-9_]*_[0-9][0-9.]*$|release version [0-9]')
+  versions_file=$1
 }
 
-# defines FILE NAME: the file carries the version name NAME as a string of its own
+# highest FILE FAMILY: sets $have to the highest FAMILY_<n.n.n> version the file defines; for GLIBC
+# also the "release version" banner (glibc 2.31 defines no GLIBC_2.31 node; its banner says 2.31)
+highest() {
+  versions_in "$1"
+  have=''
+  saved_ifs=$IFS
+  IFS=$nl
+  for line in $versions; do
+    case "$line" in "$2"_*) newer "${line#"$2"_}" ;; esac
+    [ "$2" = GLIBC ] || continue
+    case "$line" in
+      *'release version '[0123456789]*)
+        banner=${line##*'release version '}
+        banner=${banner%%[!0123456789.]*}
+        newer "${banner%.}" ;;
+    esac
+  done
+  IFS=$saved_ifs
+}
+
+# newer V: V, if a dotted number (1, 2.31, 3.4.30) above $have, becomes $have
+newer() {
+  case "$1" in '' | .* | *. | *..* | *[!0123456789.]*) return 0 ;; esac
+  version_ge "$have" "$1" || have=$1
+}
+
+# defines FILE NAME: the file carries the version name NAME as a string of its own. A name among
+# the file's version-like strings needs no second read; any other answer comes from the file itself.
 defines() {
+  case "$2" in
+    '' | *"$nl"*) ;;
+    *)
+      versions_in "$1"
+      case "$nl$versions$nl" in *"$nl$2$nl"*) return 0 ;; esac ;;
+  esac
   tr '\000' '\n' < "$1" 2>/dev/null | grep -qxF "$2"
 }
 
@@ -152,7 +265,8 @@ require_glibc() {
 require_kernel() {
   release=$(uname -r 2>/dev/null)
   host_fact kernel "$release"
-  have=$(printf '%s' "$release" | sed 's/[^0-9.].*//; s/\.$//')
+  have=${release%%[!0123456789.]*}
+  have=${have%.}
   if [ -z "$have" ] || ! version_ge "$have" "$1"; then
     unmet kernel "$1" "$release" "needs Linux kernel $1, this host runs ${release:-an unknown kernel}: $2"
   fi
@@ -178,7 +292,7 @@ require_floor() {
     unmet library "$2" '' "needs $2 ($1 $3), which this host's loader does not find: $4"
     return 0
   fi
-  have=$(highest "$found" "$1")
+  highest "$found" "$1"
   host_fact "$1" "$have"
   case "$host_json" in *"\"$2\":"*) ;; *) host_fact "$2" "$found" ;; esac
   if [ -z "$have" ] || ! version_ge "$have" "$3"; then
@@ -217,7 +331,7 @@ status=0
 }
 
 if [ "$json" = 1 ]; then
-  if [ -n "$override" ]; then override_json=$(json_str "$override"); else override_json=null; fi
+  if [ -n "$override" ]; then json_str "$override"; override_json=$js; else override_json=null; fi
   if [ "$unmet_count" -eq 0 ]; then ok=true; else ok=false; fi
   printf '{"ok":%s,"exitCode":%s,"override":%s,"host":{%s},"unmet":[%s]}\n' "$ok" "$status" "$override_json" "$host_json" "$unmet_json"
 elif [ "$unmet_count" -eq 0 ]; then

@@ -4,7 +4,7 @@
  * host requirements and a generated script. Used only by tests.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isScanned, scanFile, type ScanEntry } from '../../../abi-gate/index.js';
 import { hostRequirements, type HostRequirements } from '../requirements.js';
@@ -41,6 +41,20 @@ export function writeScript(dir: string, req: HostRequirements, name = 'check-re
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   writeFileSync(path, checkRequirementsScript(req), { mode: 0o755 });
+  return path;
+}
+
+/**
+ * A stand-in host library for the script to find through LD_LIBRARY_PATH: a real x86-64 ELF
+ * (symver-glibc-2.2.5.so, so its class and machine pass the script's check) with `strings` appended
+ * between NULs, as version names sit in a library's .dynstr. Name it so it shadows no real library
+ * (libremoteai-fake*): the shell and its tools load through the same LD_LIBRARY_PATH.
+ */
+export function fakeLibrary(dir: string, soname: string, strings: readonly string[]): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, soname);
+  const elf = readFileSync(join(FIXTURES, 'elf', 'symver-glibc-2.2.5.so'));
+  writeFileSync(path, Buffer.concat([elf, ...strings.map((s) => Buffer.from(`\0${s}\0`))]));
   return path;
 }
 
