@@ -1,13 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BootContainer, newRunId } from './container.js';
 import { installTarball } from './install.js';
-import { FEED_PIPE, PipeFeed } from './pipe-feed.js';
+import { ownerTag, processStart } from '../../release/index.js';
+import { FEED_DIR_PREFIX, FEED_PIPE, PipeFeed } from './pipe-feed.js';
 import { dockerGate, suiteName } from './test-support/docker-gate.js';
 import { buildFixtureTarball, COMMIT, removeFixtureTarballs } from './test-support/fixture-server.js';
 
@@ -49,6 +51,30 @@ describe('the named pipe on the host', () => {
     expect((await reading).equals(bytes)).toBe(true);
     await pipe.close();
     expect(existsSync(dirname(path))).toBe(false);
+  });
+});
+
+describe('the named pipe’s folder', () => {
+  it('names this process as its owner, and sweeps what a boot that was killed left', async () => {
+    // A boot SIGKILLed mid-install runs no `finally`: its folder names an owner that is gone.
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const tag = ownerTag({ pid: child.pid as number, start: processStart(child.pid as number) });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const left = join(tmpdir(), `${FEED_DIR_PREFIX}${tag}-killed`);
+    mkdirSync(left);
+    writeFileSync(join(left, 'tar'), '');
+    const pipe = await PipeFeed.make();
+    expect(pipe).not.toBeNull();
+    try {
+      expect(existsSync(left)).toBe(false);
+      const dir = pipe?.bind.split(':')[0] ?? '';
+      expect(basename(dir).startsWith(`${FEED_DIR_PREFIX}${ownerTag()}-`)).toBe(true);
+      expect(existsSync(join(dir, 'tar'))).toBe(true);
+    } finally {
+      await pipe?.close();
+    }
   });
 });
 

@@ -11,15 +11,19 @@
  */
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, PassThrough, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import createDebug from 'debug';
+import { makeOwnedDir, removeDeadOwned } from '../../release/index.js';
 
 const debug = createDebug('remote-ai:doctor:boot');
+
+/** The pipe's folder in the temp dir: `remote-ai-feed-<owner>-XXXXXX` (release/process-owner.ts). */
+export const FEED_DIR_PREFIX = 'remote-ai-feed-';
 
 /** Where the pipe's folder is mounted in the container. */
 export const FEED_MOUNT = '/run/remote-ai-feed';
@@ -42,7 +46,10 @@ export class PipeFeed {
   static async make(): Promise<PipeFeed | null> {
     let dir: string | null = null;
     try {
-      dir = await mkdtemp(join(tmpdir(), 'remote-ai-feed-'));
+      // The folder's name carries this process as owner: what a SIGKILLed boot (no `finally`)
+      // left is swept here by the next one instead of staying in the temp dir for good.
+      await removeDeadOwned(tmpdir(), FEED_DIR_PREFIX);
+      dir = await makeOwnedDir(tmpdir(), FEED_DIR_PREFIX);
       const feed = new PipeFeed(dir);
       // The container's root may be another user (a remapped namespace): it may read the pipe;
       // the folder, mode 0700, keeps everyone else on this machine out.
