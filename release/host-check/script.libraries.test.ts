@@ -8,18 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostFloor, HostRequirements } from './requirements.js';
-import { busyboxShell, fakeLibrary, runScript, writeScript, type Shell } from './test-support/releases.js';
+import { hostShells, fakeLibrary, runScript, writeScript, type Shell } from './test-support/releases.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'remote-ai-hostcheck-libs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const busybox = busyboxShell(dir);
-const shells: Shell[] = [
-  { name: 'dash (/bin/sh)', argv: ['sh'] },
-  { name: 'bash', argv: ['bash'] },
-  ...(busybox === null ? [] : [busybox]),
-];
-if (busybox === null) console.warn('busybox is not installed: the busybox sh runs are skipped (apt-get install busybox)');
+const shells: Shell[] = hostShells(dir);
 
 const CXX = 'libremoteai-fakecxx.so.6';
 const GCC = 'libremoteai-fakegcc.so.1';

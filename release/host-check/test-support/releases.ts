@@ -94,3 +94,10 @@ export function busyboxShell(dir: string): Shell | null {
   for (const applet of applets) if (!existsSync(join(bin, applet))) symlinkSync(busybox, join(bin, applet));
   return { name: 'busybox sh', argv: [busybox, 'sh'], path: bin };
 }
+
+/** The shells a host check runs under here: dash (/bin/sh), bash and, where installed, busybox sh. */
+export function hostShells(dir: string): Shell[] {
+  const busybox = busyboxShell(dir);
+  if (busybox === null) console.warn('busybox is not installed: the busybox sh runs are skipped (apt-get install busybox)');
+  return [{ name: 'dash (/bin/sh)', argv: ['sh'] }, { name: 'bash', argv: ['bash'] }, ...(busybox === null ? [] : [busybox])];
+}
