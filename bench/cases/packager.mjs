@@ -36,9 +36,7 @@ function packagedRecipe() {
   for (const folder of ['packager', 'release']) {
     const files = readdirSync(join(DIST, folder), { recursive: true }).map(String).sort();
     for (const file of files) {
-      const path = join(DIST, folder, file);
-      if (!/\.(js|sh|json)$/.test(file)) continue;
-      hash.update(`${folder}/${file}\0`).update(readFileSync(path));
+      if (/\.(js|sh|json)$/.test(file)) hash.update(`${folder}/${file}\0`).update(readFileSync(join(DIST, folder, file)));
     }
   }
   return hash.digest('hex');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
 import type { ContainerClient, DockerClient, ExecOptions, ExecResult } from './docker-client.js';
-import { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar } from './fetch-files.js';
+import { fetchFiles } from './fetch-files.js';
 import { currentOwner, DEFAULT_LEASE_MS, ownerLabels, type Owner } from './owner.js';
 
 const debug = createDebug('remote-ai:doctor:docker');
@@ -91,10 +91,12 @@ export class BootContainer implements AsyncDisposable {
 
   /** The regular files among `paths` (absolute), read in one exec of the container's tar. */
   async readFiles(paths: string[]): Promise<Map<string, Buffer>> {
-    if (paths.length === 0) return new Map();
-    const chunks: Buffer[] = [];
-    await this.exec(['sh', '-c', FETCH_FILES_SCRIPT, 'sh', ...fetchFilesArgs(paths)], { onStdout: (chunk) => chunks.push(chunk) });
-    return filesFromTar(Buffer.concat(chunks), `container ${this.id.slice(0, 12)}`);
+    const run = async (script: string, args: string[]): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      await this.exec(['sh', '-c', script, 'sh', ...args], { onStdout: (chunk) => chunks.push(chunk) });
+      return Buffer.concat(chunks);
+    };
+    return fetchFiles(run, paths, `container ${this.id.slice(0, 12)}`);
   }
 
   /**

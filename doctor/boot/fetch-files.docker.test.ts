@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BootContainer, newRunId } from './container.js';
-import { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar } from './fetch-files.js';
+import { fetchFiles, type RunScript } from './fetch-files.js';
 import { dockerGate, suiteName } from './test-support/docker-gate.js';
 
 const gate = await dockerGate();
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-/** The script's output from this machine's sh and GNU tar, as an SSH host runs it. */
-function fetchHere(paths: string[]): Buffer {
-  return spawnSync('sh', ['-c', FETCH_FILES_SCRIPT, 'sh', ...fetchFilesArgs(paths)], { maxBuffer: 64 * 1024 * 1024 }).stdout;
-}
+/** The script run by this machine's sh and GNU tar, as an SSH host runs it. */
+const here: RunScript = async (script, args) => spawnSync('sh', ['-c', script, 'sh', ...args], { maxBuffer: 64 * 1024 * 1024 }).stdout;
+/** A run that answers `output`, whatever it is asked. */
+const answering = (output: Buffer): RunScript => async () => output;
 
 describe('fetching many files in one tar', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fetch-files-'));
@@ -24,20 +24,22 @@ describe('fetching many files in one tar', () => {
     writeFileSync(join(dir, 'a.so'), Buffer.alloc(70_000, 1));
     writeFileSync(join(dir, 'b.so'), 'b');
     symlinkSync('a.so', join(dir, 'link.so'));
-    const files = await filesFromTar(fetchHere([join(dir, 'a.so'), join(dir, 'link.so'), join(dir, 'missing.so'), dir, join(dir, 'b.so')]), 'here');
+    const files = await fetchFiles(here, [join(dir, 'a.so'), join(dir, 'link.so'), join(dir, 'missing.so'), dir, join(dir, 'b.so')], 'here');
     expect([...files.keys()].sort()).toEqual([join(dir, 'a.so'), join(dir, 'b.so'), join(dir, 'link.so')].sort());
     expect(files.get(join(dir, 'link.so'))?.equals(Buffer.alloc(70_000, 1))).toBe(true);
     expect(files.get(join(dir, 'b.so'))?.toString()).toBe('b');
   });
 
   it('gives nothing for no output or output that is no tar, and what was whole for a cut archive', async () => {
-    expect((await filesFromTar(Buffer.alloc(0), 'empty')).size).toBe(0);
-    expect((await filesFromTar(Buffer.from('sh: tar: not found\n'.repeat(40)), 'garbage')).size).toBe(0);
+    expect((await fetchFiles(answering(Buffer.alloc(0)), ['/a'], 'empty')).size).toBe(0);
+    expect((await fetchFiles(answering(Buffer.from('sh: tar: not found\n'.repeat(40))), ['/a'], 'garbage')).size).toBe(0);
+    expect((await fetchFiles(here, [], 'none')).size).toBe(0);
     writeFileSync(join(dir, 'first'), Buffer.alloc(600, 2));
     writeFileSync(join(dir, 'second'), Buffer.alloc(5_000, 3));
-    const whole = fetchHere([join(dir, 'first'), join(dir, 'second')]);
+    let whole: Buffer = Buffer.alloc(0);
+    await fetchFiles(async (script, args) => (whole = await here(script, args)), [join(dir, 'first'), join(dir, 'second')], 'whole');
     // Cut inside the second file's body: the first is whole, the second is not there.
-    const cut = await filesFromTar(whole.subarray(0, 512 + 1024 + 512 + 1000), 'cut');
+    const cut = await fetchFiles(answering(whole.subarray(0, 512 + 1024 + 512 + 1000)), [join(dir, 'first'), join(dir, 'second')], 'cut');
     expect([...cut.keys()]).toEqual([join(dir, 'first')]);
   });
 });

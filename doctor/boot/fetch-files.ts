@@ -13,16 +13,23 @@ import { ToolError, readTar } from '../../abi-gate/index.js';
  * passed on: tar would archive a folder whole. One that is missing or unreadable is left out,
  * the others still come.
  */
-export const FETCH_FILES_SCRIPT = String.raw`cd / || exit 0
+const FETCH_FILES_SCRIPT = String.raw`cd / || exit 0
 n=$#
 for f do [ -f "$f" ] && set -- "$@" "$f"; done
 shift "$n"
 [ "$#" -gt 0 ] || exit 0
 exec tar -chf - -- "$@" 2>/dev/null`;
 
-/** The script's arguments for absolute `paths`. */
-export function fetchFilesArgs(paths: readonly string[]): string[] {
-  return paths.map((p) => p.replace(/^\/+/, ''));
+/** Runs a shell script with arguments where the files are, and gives its stdout. */
+export type RunScript = (script: string, args: string[]) => Promise<Buffer>;
+
+/**
+ * The regular files among `paths` (absolute), by path, through one run of the script: in a
+ * container through exec, on a host over SSH. A path that is no readable file is not in the map.
+ */
+export async function fetchFiles(run: RunScript, paths: readonly string[], label: string): Promise<Map<string, Buffer>> {
+  if (paths.length === 0) return new Map();
+  return filesFromTar(await run(FETCH_FILES_SCRIPT, paths.map((p) => p.replace(/^\/+/, ''))), label);
 }
 
 const absolute = (path: string): string => `/${path.replace(/^\/+/, '')}`;
@@ -32,7 +39,7 @@ const absolute = (path: string): string => `/${path.replace(/^\/+/, '')}`;
  * tar on the other side, or it failed before writing) gives an empty map: each file asked for is
  * then simply not there.
  */
-export async function filesFromTar(output: Buffer, label: string): Promise<Map<string, Buffer>> {
+async function filesFromTar(output: Buffer, label: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   if (output.length === 0) return files;
   try {

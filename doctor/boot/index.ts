@@ -18,5 +18,5 @@ export type { RuntimeFacts } from './runtime.js';
 export { ADDON_LOADER_JS, INSPECT_SCRIPT, parseInspect, parseRuntimeProbe, type InspectOutput, type RuntimeProbe } from './inspect-script.js';
 export { pickServerBin, type Installed } from './install.js';
 export { readRuntime, type ReadFiles } from './runtime.js';
-export { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar } from './fetch-files.js';
+export { fetchFiles, type RunScript } from './fetch-files.js';
 export type { ServerStart } from './server.js';

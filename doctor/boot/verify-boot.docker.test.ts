@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_RUN } from './container.js';
 import { dockerGate, suiteName } from './test-support/docker-gate.js';
 import { buildFixtureTarball, COMMIT, removeFixtureTarballs } from './test-support/fixture-server.js';
+import type { VerifyReport } from '../report-types.js';
 import { verify } from '../verify.js';
 import { verifyAndBoot } from './verify-boot.js';
 
@@ -18,6 +19,16 @@ function phases(details: string[] | undefined): Record<string, { start: number; 
     spans[m[1] ?? ''] = { start: Number(m[2]) * 1000, end: (Number(m[2]) + Number(m[3])) * 1000 };
   }
   return spans;
+}
+
+/**
+ * The read stopped (`failed` says why): the container's tar got the archive cut short, so the
+ * install failed as `tar -xzf` fails on a user's host.
+ */
+function expectCutInstall(report: VerifyReport, failed: 'limits' | 'integrity'): void {
+  const checks = report.tarballs[0]?.checks ?? [];
+  expect(checks.find((c) => c.id === failed)).toMatchObject({ ok: false });
+  expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
 }
 
 describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the static checks and the boot', gate), () => {
@@ -69,9 +80,7 @@ describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the sta
 
   it('does not extract an archive that crossed a limit: the container gets it cut short', async () => {
     const { report } = await verifyAndBoot([tarball], { policy: 'none', limits: { maxTotal: 64 * 1024 } }, { client, image, labels: { 'remote-ai.test': mark } });
-    const checks = report.tarballs[0]?.checks ?? [];
-    expect(checks.find((c) => c.id === 'limits')).toMatchObject({ ok: false });
-    expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
+    expectCutInstall(report, 'limits');
   });
 
   it("does not install an archive whose gzip CRC is wrong: as tar -xzf fails on it, the container's tar gets no end blocks", async () => {
@@ -83,9 +92,7 @@ describe.skipIf(!gate.run)(suiteName('doctor verify --boot: one read for the sta
     bytes[bytes.length - 8] = (bytes[bytes.length - 8] as number) ^ 0xff;
     await writeFile(broken, bytes);
     const { report } = await verifyAndBoot([broken], { policy: 'none' }, { client, image, labels: { 'remote-ai.test': mark } });
-    const checks = report.tarballs[0]?.checks ?? [];
-    expect(checks.find((c) => c.id === 'integrity')).toMatchObject({ ok: false });
-    expect(checks.find((c) => c.id === 'boot')).toMatchObject({ ok: false, message: expect.stringMatching(/the container's tar could not install it/) });
+    expectCutInstall(report, 'integrity');
   });
 
   it('keeps the static report and names the fix when the image cannot be built (offline)', async () => {

@@ -4,7 +4,7 @@
  * round trip (`tar -ch` of all of them, fetch-files.ts) instead of one per library.
  */
 import type { Machine } from '../../abi-gate/index.js';
-import { FETCH_FILES_SCRIPT, fetchFilesArgs, filesFromTar, readRuntime, type RuntimeFacts } from '../boot/index.js';
+import { fetchFiles, readRuntime, type RuntimeFacts } from '../boot/index.js';
 import type { SshConnection } from './client.js';
 import type { HostFacts } from './host-facts.js';
 
@@ -15,9 +15,6 @@ export async function readHostRuntime(
   needed: Iterable<string>,
   signal?: AbortSignal,
 ): Promise<RuntimeFacts> {
-  const read = async (paths: string[]): Promise<Map<string, Buffer>> => {
-    const result = await connection.run(FETCH_FILES_SCRIPT, fetchFilesArgs(paths), signal === undefined ? {} : { signal });
-    return filesFromTar(result.stdout, `${connection.target.destination}:libraries`);
-  };
-  return readRuntime(read, facts.runtime, machine, needed);
+  const run = async (script: string, args: string[]): Promise<Buffer> => (await connection.run(script, args, signal === undefined ? {} : { signal })).stdout;
+  return readRuntime((paths) => fetchFiles(run, paths, `${connection.target.destination}:libraries`), facts.runtime, machine, needed);
 }
